@@ -1,0 +1,1 @@
+//! WS-Man client over a Transport (under construction).

@@ -1,0 +1,4 @@
+//! SOAP 1.2 envelopes, WS-Addressing headers and faults.
+
+pub mod addressing;
+pub mod fault;
