@@ -1,1 +1,1 @@
-//! (module under construction)
+//! WS-Management operations (under construction).
