@@ -11,7 +11,7 @@ pub mod enumerate;
 pub mod get;
 pub mod header;
 pub mod identify;
-// pub mod invoke;
+pub mod invoke;
 
 use std::time::Duration;
 
