@@ -535,7 +535,8 @@ mod tests {
             seen[1].body,
             seen[2].body.replace("000000000003", "000000000002")
         );
-        let pull = enumerate::parse_pull(&Envelope::parse(&seen[2].body).unwrap()).unwrap();
+        let pull =
+            crate::wsman::server::parse_pull(&Envelope::parse(&seen[2].body).unwrap()).unwrap();
         assert_eq!(pull.context, "uuid:9A8B7C6D-5E4F-4321-8765-0FEDCBA98765");
         assert_eq!(pull.max_elements, Some(32000));
         assert!(seen.iter().all(|r| r.resource_uri.as_deref() == Some(STAR)));

@@ -12,6 +12,7 @@ pub mod get;
 pub mod header;
 pub mod identify;
 pub mod invoke;
+pub mod server;
 
 use std::time::Duration;
 
