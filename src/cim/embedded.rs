@@ -1,0 +1,6 @@
+//! stub (under construction)
+#![allow(missing_docs)]
+pub struct CimType;
+pub struct EmbeddedInstance;
+pub struct EmbeddedProperty;
+pub struct EmbeddedValue;

@@ -1,0 +1,3 @@
+//! stub (under construction)
+/// stub
+pub fn write_instance() {}
