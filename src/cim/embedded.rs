@@ -357,7 +357,7 @@ fn read_property(el: &Element) -> Result<Option<EmbeddedProperty>, CimError> {
     let cim_type = CimType::parse(ty_text)
         .filter(|t| *t != CimType::Reference)
         .ok_or_else(|| ctx(&format!("unknown TYPE {:?}", short(ty_text))))?;
-    let norm = |v: &Element| cim_type.normalize(&v.text()).map_err(|r| ctx(r));
+    let norm = |v: &Element| cim_type.normalize(&v.text()).map_err(ctx);
     let value = if kind == "PROPERTY" {
         match cx(el, "VALUE") {
             Some(v) => EmbeddedValue::Scalar(norm(v)?),
