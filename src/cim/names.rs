@@ -14,7 +14,6 @@ use std::sync::{Mutex, OnceLock};
 use super::{CimError, short};
 
 /// Most distinct qualified names ever interned (class and property names are a small set).
-#[allow(dead_code)] // used by render (in progress)
 const MAX_INTERNED: usize = 16 * 1024;
 
 /// True when `s` is a CIM identifier: `[A-Za-z_][A-Za-z0-9_]*`.
@@ -37,7 +36,6 @@ pub(crate) fn check_identifier(s: &str) -> Result<(), CimError> {
 }
 
 /// The interned qualified name `prefix:local` (`local` must be an identifier).
-#[allow(dead_code)] // used by render (in progress)
 pub(crate) fn qname(prefix: &str, local: &str) -> Result<&'static str, CimError> {
     check_identifier(local)?;
     let wanted = format!("{prefix}:{local}");
