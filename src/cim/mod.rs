@@ -28,8 +28,8 @@ pub use embedded::{CimType, EmbeddedInstance, EmbeddedProperty, EmbeddedValue};
 pub use instance::{Instance, Value};
 pub use names::is_identifier;
 pub use path::ObjectPath;
-pub use render::write_instance;
-pub use wql::{Select, quote, unquote};
+pub use render::{write_fragment, write_instance};
+pub use wql::{Select, parse_literal, quote, unquote};
 
 use crate::error::{Error, ErrorKind};
 use crate::xml::XmlError;

@@ -35,10 +35,14 @@ pub(crate) fn check_identifier(s: &str) -> Result<(), CimError> {
     }
 }
 
-/// The interned qualified name `prefix:local` (`local` must be an identifier).
+/// The interned qualified name `prefix:local`, or `local` when `prefix` is empty (`local` must
+/// be an identifier).
 pub(crate) fn qname(prefix: &str, local: &str) -> Result<&'static str, CimError> {
     check_identifier(local)?;
-    let wanted = format!("{prefix}:{local}");
+    let wanted = match prefix {
+        "" => local.to_string(),
+        _ => format!("{prefix}:{local}"),
+    };
     static TABLE: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
     let table = TABLE.get_or_init(|| Mutex::new(HashSet::new()));
     let mut set = table
@@ -84,5 +88,6 @@ mod tests {
         assert_eq!(a, "p:ElementName");
         assert!(std::ptr::eq(a, b));
         assert!(qname("p", "bad name").is_err());
+        assert_eq!(qname("", "Name").unwrap(), "Name");
     }
 }

@@ -7,7 +7,8 @@
 //! `<cim:Datetime>` in `xs:dateTime` form (offsets beyond ±14:00 cannot be written that way and
 //! read back as text); intervals as `<cim:Interval>` in `xs:duration` form; references as
 //! `a:Address` + `a:ReferenceParameters` with `xmlns:a` and `xmlns:w` on the property element;
-//! nested instances inline (they need a resource URI).
+//! nested instances inline (they need a resource URI). [`write_fragment`] writes the
+//! `w:XmlFragment` items of property-list queries.
 //!
 //! Class and property names must be identifiers. What this module does not do: envelopes or
 //! enumeration responses (the simulator wraps the output).
@@ -32,10 +33,48 @@ pub fn write_instance<S: AsRef<str>>(
         .attr("xmlns:xsi", ns::XSI)
         .attr("xsi:type", &format!("p:{class}_Type"));
     for (name, value) in props {
-        write_value(w, qname("p", name.as_ref())?, value, true)?;
+        write_value(w, qname("p", name.as_ref())?, value, Style::TOP)?;
     }
     w.end();
     Ok(())
+}
+
+/// Write a `w:XmlFragment` item as WinRM returns for property-list queries (§6.5): children
+/// unqualified, datetimes as unqualified `<Datetime>`/`<Interval>`. Declares `w` and `xsi` on
+/// the fragment; must not be placed under an element that declares a default namespace.
+pub fn write_fragment<S: AsRef<str>>(
+    w: &mut XmlWriter,
+    props: &[(S, Value)],
+) -> Result<(), CimError> {
+    w.start("w:XmlFragment")
+        .attr("xmlns:w", ns::WSMAN)
+        .attr("xmlns:xsi", ns::XSI);
+    for (name, value) in props {
+        write_value(w, qname("", name.as_ref())?, value, Style::FRAGMENT)?;
+    }
+    w.end();
+    Ok(())
+}
+
+/// How values are written: inside an instance or a fragment, at the top or inside an array.
+#[derive(Clone, Copy)]
+struct Style {
+    top: bool,
+    datetime: &'static str,
+    interval: &'static str,
+}
+
+impl Style {
+    const TOP: Style = Style {
+        top: true,
+        datetime: "cim:Datetime",
+        interval: "cim:Interval",
+    };
+    const FRAGMENT: Style = Style {
+        top: true,
+        datetime: "Datetime",
+        interval: "Interval",
+    };
 }
 
 /// Write an [`Instance`] (it must carry a resource URI).
@@ -50,7 +89,7 @@ pub fn write(w: &mut XmlWriter, inst: &Instance) -> Result<(), CimError> {
 }
 
 /// Write the element(s) `tag` for one value.
-fn write_value(w: &mut XmlWriter, tag: &'static str, v: &Value, top: bool) -> Result<(), CimError> {
+fn write_value(w: &mut XmlWriter, tag: &'static str, v: &Value, st: Style) -> Result<(), CimError> {
     match v {
         Value::Null => {
             w.start(tag).attr("xsi:nil", "true").end();
@@ -58,9 +97,9 @@ fn write_value(w: &mut XmlWriter, tag: &'static str, v: &Value, top: bool) -> Re
         Value::Scalar(s) => {
             w.leaf(tag, s);
         }
-        Value::Array(vs) if top => {
+        Value::Array(vs) if st.top => {
             for item in vs {
-                write_value(w, tag, item, false)?;
+                write_value(w, tag, item, Style { top: false, ..st })?;
             }
         }
         Value::Array(_) => {
@@ -69,10 +108,10 @@ fn write_value(w: &mut XmlWriter, tag: &'static str, v: &Value, top: bool) -> Re
             )));
         }
         Value::DateTime(d) => {
-            w.start(tag).leaf("cim:Datetime", &d.to_rfc3339()).end();
+            w.start(tag).leaf(st.datetime, &d.to_rfc3339()).end();
         }
         Value::Interval(i) => {
-            w.start(tag).leaf("cim:Interval", &i.to_xs_duration()).end();
+            w.start(tag).leaf(st.interval, &i.to_xs_duration()).end();
         }
         Value::Ref(epr) => write_epr(w, tag, epr),
         Value::Instance(inst) => {
@@ -159,6 +198,32 @@ mod tests {
             anon = ns::ANONYMOUS
         );
         assert_eq!(s, want);
+    }
+
+    #[test]
+    fn renders_fragments() {
+        let props = [
+            ("Name", Value::Scalar("G1".into())),
+            ("Gone", Value::Null),
+            (
+                "T",
+                Value::DateTime(CimDateTime::parse("2013-03-09T02:57:32Z").unwrap()),
+            ),
+        ];
+        let mut w = XmlWriter::new();
+        write_fragment(&mut w, &props).unwrap();
+        let s = w.finish().unwrap();
+        let want = format!(
+            concat!(
+                r#"<w:XmlFragment xmlns:w="{wsman}" xmlns:xsi="{xsi}"><Name>G1</Name>"#,
+                r#"<Gone xsi:nil="true"/><T><Datetime>2013-03-09T02:57:32Z</Datetime></T></w:XmlFragment>"#
+            ),
+            wsman = ns::WSMAN,
+            xsi = ns::XSI
+        );
+        assert_eq!(s, want);
+        let back = Instance::from_fragment(&parse(&s).unwrap()).unwrap();
+        assert_eq!(back.properties(), &props.map(|(n, v)| (n.to_string(), v)));
     }
 
     #[test]
