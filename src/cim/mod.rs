@@ -29,7 +29,7 @@ pub use instance::{Instance, Value};
 pub use names::is_identifier;
 pub use path::ObjectPath;
 pub use render::{write_fragment, write_instance};
-pub use wql::{Select, parse_literal, quote, unquote};
+pub use wql::{Associators, Select, parse_literal, quote, unquote};
 
 use crate::error::{Error, ErrorKind};
 use crate::xml::XmlError;

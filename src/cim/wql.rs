@@ -6,7 +6,10 @@
 //! our code; [`Select`] rejects anything else. [`unquote`] and [`parse_literal`] are the inverse
 //! (for tests and the simulated host); they accept single- or double-quoted literals.
 //!
-//! What this module does not do: full WQL parsing, `ASSOCIATORS OF`, or sending queries.
+//! [`Associators`] builds `ASSOCIATORS OF {Class.Key='v'} WHERE AssocClass = A ResultClass = R`
+//! (libvirt's way to list a VM's snapshots and settings, §9.3).
+//!
+//! What this module does not do: full WQL parsing or sending queries.
 
 use std::fmt;
 
@@ -165,6 +168,74 @@ impl fmt::Display for Select {
     }
 }
 
+/// An `ASSOCIATORS OF {…} [WHERE AssocClass = A] [ResultClass = R]` query. Names are validated
+/// when added and key values quoted with [`quote`], so `to_string()` is always well formed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Associators {
+    class: String,
+    keys: Vec<(String, String)>,
+    assoc_class: Option<String>,
+    result_class: Option<String>,
+}
+
+impl Associators {
+    /// Associators of an instance of `class` (add its keys with [`Associators::key`]).
+    pub fn of(class: &str) -> Result<Self, CimError> {
+        check_identifier(class)?;
+        Ok(Associators {
+            class: class.to_string(),
+            keys: Vec::new(),
+            assoc_class: None,
+            result_class: None,
+        })
+    }
+
+    /// Add key `name` = `value` to the source instance path.
+    pub fn key(mut self, name: &str, value: &str) -> Result<Self, CimError> {
+        check_identifier(name)?;
+        self.keys.push((name.to_string(), value.to_string()));
+        Ok(self)
+    }
+
+    /// Restrict to associations of class `assoc`.
+    pub fn assoc_class(mut self, assoc: &str) -> Result<Self, CimError> {
+        check_identifier(assoc)?;
+        self.assoc_class = Some(assoc.to_string());
+        Ok(self)
+    }
+
+    /// Restrict to results of class `result`.
+    pub fn result_class(mut self, result: &str) -> Result<Self, CimError> {
+        check_identifier(result)?;
+        self.result_class = Some(result.to_string());
+        Ok(self)
+    }
+}
+
+impl fmt::Display for Associators {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ASSOCIATORS OF {{{}", self.class)?;
+        for (i, (k, v)) in self.keys.iter().enumerate() {
+            let sep = if i == 0 { '.' } else { ',' };
+            write!(f, "{sep}{k}={}", quote(v))?;
+        }
+        f.write_str("}")?;
+        let clauses = [
+            ("AssocClass", &self.assoc_class),
+            ("ResultClass", &self.result_class),
+        ];
+        let mut first = true;
+        for (word, value) in clauses {
+            if let Some(v) = value {
+                f.write_str(if first { " WHERE " } else { " " })?;
+                write!(f, "{word} = {v}")?;
+                first = false;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +301,26 @@ mod tests {
         assert!(Select::props(&["Name", "x y"], "C").is_err());
         assert!(Select::all("C").unwrap().where_eq("a' OR '1", "v").is_err());
         assert!(Select::all("").is_err());
+    }
+
+    #[test]
+    fn associators_builder() {
+        let q = Associators::of("Msvm_ComputerSystem")
+            .and_then(|a| a.key("CreationClassName", "Msvm_ComputerSystem"))
+            .and_then(|a| a.key("Name", "5C9E'x"))
+            .and_then(|a| a.assoc_class("Msvm_SnapshotOfVirtualSystem"))
+            .and_then(|a| a.result_class("Msvm_VirtualSystemSettingData"))
+            .unwrap();
+        assert_eq!(
+            q.to_string(),
+            r"ASSOCIATORS OF {Msvm_ComputerSystem.CreationClassName='Msvm_ComputerSystem',Name='5C9E\'x'} WHERE AssocClass = Msvm_SnapshotOfVirtualSystem ResultClass = Msvm_VirtualSystemSettingData"
+        );
+        let q = Associators::of("C")
+            .and_then(|a| a.result_class("R"))
+            .unwrap();
+        assert_eq!(q.to_string(), "ASSOCIATORS OF {C} WHERE ResultClass = R");
+        assert!(Associators::of("C").unwrap().key("a=b", "v").is_err());
+        assert!(Associators::of("C").unwrap().assoc_class("A B").is_err());
     }
 
     proptest! {
