@@ -82,7 +82,7 @@ pub enum CimError {
 pub(crate) fn short(s: &str) -> String {
     const MAX: usize = 80;
     match s.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{}...", &s[..i]),
+        Some((i, _)) => format!("{}...", s.get(..i).unwrap_or_default()),
         None => s.to_string(),
     }
 }
@@ -93,7 +93,8 @@ impl From<CimError> for Error {
             CimError::Name(_) => ErrorKind::Usage,
             _ => ErrorKind::Protocol,
         };
-        Error::new(kind, e.to_string()).with_source(e)
+        // The message already carries the cause; no source, so chains do not repeat it.
+        Error::new(kind, e.to_string())
     }
 }
 

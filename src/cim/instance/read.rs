@@ -189,6 +189,14 @@ mod tests {
 
     proptest! {
         #[test]
+        fn random_strings_never_panic(s in any::<String>()) {
+            if let Ok(el) = parse(&s) {
+                let _ = Instance::from_element(&el);
+                let _ = Instance::from_fragment(&el);
+            }
+        }
+
+        #[test]
         fn random_documents_never_panic(body in "(<p:[A-C]( xsi:nil=\"true\")?>([a-z0-9 ]|<cim:(Datetime|Interval|Date|Time|CIM_DateTime)>[0-9PTDHMS:.+-]{0,26}</cim:(Datetime|Interval|Date|Time|CIM_DateTime)>){0,2}</p:[A-C]>){0,6}") {
             let doc = format!(
                 "<p:C xmlns:p=\"urn:c\" xmlns:cim=\"{}\" xmlns:xsi=\"{}\">{body}</p:C>",
