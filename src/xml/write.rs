@@ -6,13 +6,15 @@
 //! producing a document no parser would accept. Calls chain; the first error is kept and
 //! reported by `finish`.
 
+use std::borrow::Cow;
+
 use super::XmlError;
 
 /// Builds an XML document into a `String`.
 #[derive(Debug, Default)]
 pub struct XmlWriter {
     buf: String,
-    stack: Vec<&'static str>,
+    stack: Vec<Cow<'static, str>>,
     open: bool,
     error: Option<XmlError>,
 }
@@ -87,11 +89,13 @@ impl XmlWriter {
         }
     }
 
-    /// Open element `qname` (a fixed qualified name such as `"s:Envelope"`).
-    pub fn start(&mut self, qname: &'static str) -> &mut Self {
+    /// Open element `qname` (a qualified name such as `"s:Envelope"`; names are chosen by our
+    /// code or validated by the caller, never taken raw from user input).
+    pub fn start(&mut self, qname: impl Into<Cow<'static, str>>) -> &mut Self {
+        let qname = qname.into();
         self.close_open();
         self.buf.push('<');
-        self.buf.push_str(qname);
+        self.buf.push_str(&qname);
         self.stack.push(qname);
         self.open = true;
         self
@@ -131,7 +135,7 @@ impl XmlWriter {
                     self.open = false;
                 } else {
                     self.buf.push_str("</");
-                    self.buf.push_str(q);
+                    self.buf.push_str(&q);
                     self.buf.push('>');
                 }
             }
@@ -141,7 +145,7 @@ impl XmlWriter {
     }
 
     /// `<qname>text</qname>`.
-    pub fn leaf(&mut self, qname: &'static str, text: &str) -> &mut Self {
+    pub fn leaf(&mut self, qname: impl Into<Cow<'static, str>>, text: &str) -> &mut Self {
         self.start(qname).text(text).end()
     }
 
@@ -160,7 +164,7 @@ impl XmlWriter {
         if !self.stack.is_empty() {
             return Err(XmlError::Malformed(format!(
                 "unclosed element {}",
-                self.stack.last().copied().unwrap_or_default()
+                self.stack.last().map(|q| q.as_ref()).unwrap_or_default()
             )));
         }
         Ok(self.buf)
@@ -177,7 +181,10 @@ mod tests {
         let mut w = XmlWriter::new();
         w.start("a").attr("v", "x\"'<&>\n").text("<&>]]>").end();
         let s = w.finish().unwrap();
-        assert_eq!(s, "<a v=\"x&quot;&apos;&lt;&amp;&gt;&#xA;\">&lt;&amp;&gt;]]&gt;</a>");
+        assert_eq!(
+            s,
+            "<a v=\"x&quot;&apos;&lt;&amp;&gt;&#xA;\">&lt;&amp;&gt;]]&gt;</a>"
+        );
     }
 
     #[test]
