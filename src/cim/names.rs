@@ -1,20 +1,10 @@
-//! CIM names (class, property, key names) and the qualified names the writer needs.
+//! CIM names (class, property, key names) and the qualified element names built from them.
 //!
 //! CIM names are identifiers (`[A-Za-z_][A-Za-z0-9_]*`, DSP0004 restricted to ASCII); they come
-//! from our code, never from users, and an invalid one is an error.
-//!
-//! [`crate::xml::XmlWriter::start`] takes `&'static str` element names, while WS-CIM element
-//! names are class and property names known only at run time. [`qname`] interns `prefix:Name`
-//! strings once per distinct name (a bounded, process-wide table) so the writer can be used
-//! without building XML by hand. It is not I/O and not randomness; it is a cache.
-
-use std::collections::HashSet;
-use std::sync::{Mutex, OnceLock};
+//! from our code, never from users, and an invalid one is an error. Validating them here is what
+//! makes it safe to hand `prefix:Name` to [`crate::xml::XmlWriter::start`] as an element name.
 
 use super::{CimError, short};
-
-/// Most distinct qualified names ever interned (class and property names are a small set).
-const MAX_INTERNED: usize = 16 * 1024;
 
 /// True when `s` is a CIM identifier: `[A-Za-z_][A-Za-z0-9_]*`.
 pub fn is_identifier(s: &str) -> bool {
@@ -35,30 +25,14 @@ pub(crate) fn check_identifier(s: &str) -> Result<(), CimError> {
     }
 }
 
-/// The interned qualified name `prefix:local`, or `local` when `prefix` is empty (`local` must
-/// be an identifier).
-pub(crate) fn qname(prefix: &str, local: &str) -> Result<&'static str, CimError> {
+/// The qualified name `prefix:local`, or `local` when `prefix` is empty; `local` must be an
+/// identifier.
+pub(crate) fn qname(prefix: &str, local: &str) -> Result<String, CimError> {
     check_identifier(local)?;
-    let wanted = match prefix {
+    Ok(match prefix {
         "" => local.to_string(),
         _ => format!("{prefix}:{local}"),
-    };
-    static TABLE: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| Mutex::new(HashSet::new()));
-    let mut set = table
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(found) = set.get(wanted.as_str()) {
-        return Ok(found);
-    }
-    if set.len() >= MAX_INTERNED {
-        return Err(CimError::Instance(format!(
-            "too many distinct element names (more than {MAX_INTERNED})"
-        )));
-    }
-    let leaked: &'static str = Box::leak(wanted.into_boxed_str());
-    set.insert(leaked);
-    Ok(leaked)
+    })
 }
 
 #[cfg(test)]
@@ -70,7 +44,9 @@ mod tests {
         for ok in ["a", "_", "Msvm_ComputerSystem", "A1_b2", "__PATH"] {
             assert!(is_identifier(ok), "{ok}");
         }
-        for bad in ["", "1a", "a-b", "a b", "a.b", "é", "a'", "a\"", "a:b"] {
+        for bad in [
+            "", "1a", "a-b", "a b", "a.b", "é", "a'", "a\"", "a:b", "a<b",
+        ] {
             assert!(!is_identifier(bad), "{bad}");
         }
     }
@@ -82,12 +58,10 @@ mod tests {
     }
 
     #[test]
-    fn qname_interns_once() {
-        let a = qname("p", "ElementName").unwrap();
-        let b = qname("p", "ElementName").unwrap();
-        assert_eq!(a, "p:ElementName");
-        assert!(std::ptr::eq(a, b));
-        assert!(qname("p", "bad name").is_err());
+    fn qualified_names() {
+        assert_eq!(qname("p", "ElementName").unwrap(), "p:ElementName");
         assert_eq!(qname("", "Name").unwrap(), "Name");
+        assert!(qname("p", "bad name").is_err());
+        assert!(qname("p", "x><y").is_err());
     }
 }

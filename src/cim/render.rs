@@ -27,13 +27,13 @@ pub fn write_instance<S: AsRef<str>>(
     props: &[(S, Value)],
 ) -> Result<(), CimError> {
     let tag = qname("p", class)?;
-    w.start(tag)
+    w.start(tag.to_string())
         .attr("xmlns:p", resource_uri)
         .attr("xmlns:cim", ns::CIM)
         .attr("xmlns:xsi", ns::XSI)
         .attr("xsi:type", &format!("p:{class}_Type"));
     for (name, value) in props {
-        write_value(w, qname("p", name.as_ref())?, value, Style::TOP)?;
+        write_value(w, &qname("p", name.as_ref())?, value, Style::TOP)?;
     }
     w.end();
     Ok(())
@@ -50,7 +50,7 @@ pub fn write_fragment<S: AsRef<str>>(
         .attr("xmlns:w", ns::WSMAN)
         .attr("xmlns:xsi", ns::XSI);
     for (name, value) in props {
-        write_value(w, qname("", name.as_ref())?, value, Style::FRAGMENT)?;
+        write_value(w, &qname("", name.as_ref())?, value, Style::FRAGMENT)?;
     }
     w.end();
     Ok(())
@@ -89,13 +89,13 @@ pub fn write(w: &mut XmlWriter, inst: &Instance) -> Result<(), CimError> {
 }
 
 /// Write the element(s) `tag` for one value.
-fn write_value(w: &mut XmlWriter, tag: &'static str, v: &Value, st: Style) -> Result<(), CimError> {
+fn write_value(w: &mut XmlWriter, tag: &str, v: &Value, st: Style) -> Result<(), CimError> {
     match v {
         Value::Null => {
-            w.start(tag).attr("xsi:nil", "true").end();
+            w.start(tag.to_string()).attr("xsi:nil", "true").end();
         }
         Value::Scalar(s) => {
-            w.leaf(tag, s);
+            w.leaf(tag.to_string(), s);
         }
         Value::Array(vs) if st.top => {
             for item in vs {
@@ -108,14 +108,18 @@ fn write_value(w: &mut XmlWriter, tag: &'static str, v: &Value, st: Style) -> Re
             )));
         }
         Value::DateTime(d) => {
-            w.start(tag).leaf(st.datetime, &d.to_rfc3339()).end();
+            w.start(tag.to_string())
+                .leaf(st.datetime, &d.to_rfc3339())
+                .end();
         }
         Value::Interval(i) => {
-            w.start(tag).leaf(st.interval, &i.to_xs_duration()).end();
+            w.start(tag.to_string())
+                .leaf(st.interval, &i.to_xs_duration())
+                .end();
         }
         Value::Ref(epr) => write_epr(w, tag, epr),
         Value::Instance(inst) => {
-            w.start(tag);
+            w.start(tag.to_string());
             write(w, inst)?;
             w.end();
         }
@@ -123,8 +127,8 @@ fn write_value(w: &mut XmlWriter, tag: &'static str, v: &Value, st: Style) -> Re
     Ok(())
 }
 
-fn write_epr(w: &mut XmlWriter, tag: &'static str, epr: &Epr) {
-    w.start(tag)
+fn write_epr(w: &mut XmlWriter, tag: &str, epr: &Epr) {
+    w.start(tag.to_string())
         .attr("xmlns:a", ns::ADDRESSING)
         .attr("xmlns:w", ns::WSMAN)
         .leaf("a:Address", &epr.address)
