@@ -27,7 +27,7 @@ pub fn write_instance<S: AsRef<str>>(
     props: &[(S, Value)],
 ) -> Result<(), CimError> {
     let tag = qname("p", class)?;
-    w.start(tag.to_string())
+    w.start(tag)
         .attr("xmlns:p", resource_uri)
         .attr("xmlns:cim", ns::CIM)
         .attr("xmlns:xsi", ns::XSI)
