@@ -243,6 +243,21 @@ mod tests {
     }
 
     #[test]
+    fn two_layers_of_escaping_survive_a_soap_text_node() {
+        let e = EmbeddedInstance::new("C").string("P", "a&b");
+        let inner = e.to_cimxml().unwrap();
+        let mut w = XmlWriter::new();
+        w.leaf("ExportSettingData", &inner);
+        let wire = w.finish().unwrap();
+        assert!(
+            wire.contains("&lt;VALUE&gt;a&amp;amp;b&lt;/VALUE&gt;"),
+            "{wire}"
+        );
+        let text = xml::parse(&wire).unwrap().text();
+        assert_eq!(EmbeddedInstance::parse(&text).unwrap(), e);
+    }
+
+    #[test]
     fn write_rejects_bad_names_values_and_chars() {
         assert!(matches!(
             EmbeddedInstance::new("a b").to_cimxml(),
