@@ -42,6 +42,8 @@ struct Behaviour {
     close_after: Option<u32>,
     drop_on: Option<u32>,
     big_response: Option<usize>,
+    delay_on: Option<u32>,
+    lifetime: Option<std::time::Duration>,
     expected_cbt: Option<Vec<u8>>,
     tls: Option<Arc<rustls::ServerConfig>>,
 }
@@ -116,8 +118,18 @@ async fn handle(
         .to_bytes();
     let mut st = state.lock().await;
     if let Some(v) = authz {
-        let Ok(Authorization::Negotiate(token)) = auth::parse_authorization(v.as_bytes()) else {
-            return reply(400, Vec::new(), &[]);
+        let token = match auth::parse_authorization(v.as_bytes()) {
+            Ok(Authorization::Negotiate(token)) => token,
+            Ok(Authorization::Basic { user, password }) if user == USER && password == PASSWORD => {
+                return answer(&b, &counters, None, body.to_vec()).await;
+            }
+            _ => {
+                return reply(
+                    401,
+                    Vec::new(),
+                    &[("WWW-Authenticate", "Basic realm=\"WSMAN\"".into())],
+                );
+            }
         };
         if token.get(8) == Some(&1) {
             let mut server = ntlm_server(&b);
@@ -150,16 +162,28 @@ async fn handle(
     let Some(session) = st.session.as_mut() else {
         return reply(401, Vec::new(), &[("WWW-Authenticate", "Negotiate".into())]);
     };
-    let sealed = encrypted::is_encrypted(&ct);
-    let plain = if sealed {
+    let plain = if encrypted::is_encrypted(&ct) {
         counters.sealed.fetch_add(1, Ordering::SeqCst);
         encrypted::decode(session, &ct, &body).map_err(std::io::Error::other)?
     } else {
         body.to_vec()
     };
+    let sealed = encrypted::is_encrypted(&ct).then_some(session);
+    answer(&b, &counters, sealed, plain).await
+}
+
+async fn answer(
+    b: &Behaviour,
+    counters: &Counters,
+    sealed: Option<&mut ntlm::Session>,
+    plain: Vec<u8>,
+) -> Reply {
     let n = counters.requests.fetch_add(1, Ordering::SeqCst) + 1;
     if b.drop_on == Some(n) {
         return Err(std::io::Error::other("dropping the connection on purpose"));
+    }
+    if b.delay_on == Some(n) {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }
     let mut answer = format!(
         "<Reply n=\"{n}\">{}</Reply>",
@@ -173,7 +197,7 @@ async fn handle(
     if b.close_after == Some(n) {
         headers.push(("Connection", "close".to_string()));
     }
-    if sealed {
+    if let Some(session) = sealed {
         headers.push(("Content-Type", encrypted::content_type(SPNEGO_PROTOCOL)));
         let out = encrypted::encode(session, SPNEGO_PROTOCOL, answer.as_bytes());
         return reply(status, out, &headers);
@@ -187,11 +211,12 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let state = Arc::new(Mutex::new(ConnState::default()));
+    let lifetime = b.lifetime.unwrap_or(std::time::Duration::from_secs(3600));
     let svc =
         hyper::service::service_fn(move |r| handle(r, b.clone(), counters.clone(), state.clone()));
-    let _ = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(io), svc)
-        .await;
+    let serve = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), svc);
+    // `lifetime` closes the socket silently, like HTTP.sys after its idle timeout.
+    let _ = tokio::time::timeout(lifetime, serve).await;
 }
 
 async fn start(b: Behaviour) -> TestServer {
@@ -290,6 +315,65 @@ async fn in_flight_drop_is_reported_not_resent() {
     let resp = t.exchange(req(3, "c")).await.expect("after reconnect");
     assert!(resp.body.starts_with("<Reply n=\"3\">"));
     assert_eq!(server.counters.handshakes.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn silent_idle_close_leads_to_fresh_authentication() {
+    let lifetime = Some(std::time::Duration::from_millis(700));
+    let server = start(Behaviour {
+        lifetime,
+        ..Default::default()
+    })
+    .await;
+    let t = transport(config(&format!("127.0.0.1:{}", server.port), PASSWORD));
+    t.exchange(req(1, "a")).await.expect("first");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let resp = t
+        .exchange(req(2, "b"))
+        .await
+        .expect("second, on a new connection");
+    assert!(resp.body.starts_with("<Reply n=\"2\">"));
+    assert_eq!(server.counters.handshakes.load(Ordering::SeqCst), 2);
+    assert_eq!(server.counters.requests.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn read_timeout_names_its_flag() {
+    let server = start(Behaviour {
+        delay_on: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let mut cfg = config(&format!("127.0.0.1:{}", server.port), PASSWORD);
+    cfg.read_timeout = std::time::Duration::from_millis(500);
+    let t = transport(cfg);
+    let err = t.exchange(req(1, "slow")).await.expect_err("timeout");
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.to_string().contains("--read-timeout"), "{err}");
+    assert_eq!(t.last_delivery(), Delivery::MaybeSent);
+}
+
+#[tokio::test]
+async fn stalled_tls_handshake_hits_the_connect_timeout() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((tcp, _)) = listener.accept().await {
+            held.push(tcp);
+        }
+    });
+    let mut cfg = config(&format!("https://127.0.0.1:{port}/wsman"), PASSWORD);
+    cfg.connect_timeout = std::time::Duration::from_millis(300);
+    let err = transport(cfg)
+        .exchange(req(1, "x"))
+        .await
+        .expect_err("stalled");
+    hold.abort();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.to_string().contains("--connect-timeout"), "{err}");
 }
 
 #[tokio::test]
@@ -428,6 +512,26 @@ async fn https_sha256_certificate() {
 #[tokio::test]
 async fn https_sha384_certificate_binds_with_sha384() {
     https_case(CertHash::Sha384, "sha384").await;
+}
+
+#[tokio::test]
+async fn basic_with_allow_unencrypted_sends_plain_soap() {
+    let server = start(Behaviour::default()).await;
+    let mut cfg = config(&format!("127.0.0.1:{}", server.port), PASSWORD);
+    cfg.auth = Auth::Basic;
+    cfg.allow_unencrypted = true;
+    let resp = transport(cfg.clone())
+        .exchange(req(1, "basic"))
+        .await
+        .expect("basic");
+    assert!(resp.body.contains("basic"));
+    assert_eq!(server.counters.sealed.load(Ordering::SeqCst), 0);
+    cfg.set_password("bad");
+    let err = transport(cfg)
+        .exchange(req(2, "x"))
+        .await
+        .expect_err("bad basic");
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
 }
 
 #[tokio::test]

@@ -291,11 +291,11 @@ pub(crate) fn rejected(cfg: &HttpConfig) -> Error {
     Error::new(
         ErrorKind::Auth,
         format!(
-            "{} rejected the credentials of user {:?}; likely causes: wrong password or user form \
-             (try DOMAIN\\user, user@domain or .\\user for a local account); a local account that is not \
-             in Administrators, or is filtered by UAC remote restrictions (set LocalAccountTokenFilterPolicy=1); \
-             Negotiate (or Basic) authentication disabled on the WinRM service; the host requires channel \
-             binding (CbtHardeningLevel=Strict, use https)",
+            "{} rejected the credentials of user '{}'; likely causes: wrong password or user form \
+             (DOMAIN\\user, user@domain, or user for a local account); a local account that is not \
+             in Administrators or is filtered by UAC remote restrictions (LocalAccountTokenFilterPolicy=0); \
+             Negotiate (or Basic) authentication disabled on the WinRM service; the host requires \
+             channel binding (CbtHardeningLevel=Strict: connect over https)",
             cfg.endpoint, cfg.user
         ),
     )
