@@ -43,6 +43,7 @@ struct Behaviour {
     drop_on: Option<u32>,
     big_response: Option<usize>,
     delay_on: Option<u32>,
+    unauth_on: Option<u32>,
     lifetime: Option<std::time::Duration>,
     expected_cbt: Option<Vec<u8>>,
     tls: Option<Arc<rustls::ServerConfig>>,
@@ -179,6 +180,9 @@ async fn answer(
     plain: Vec<u8>,
 ) -> Reply {
     let n = counters.requests.fetch_add(1, Ordering::SeqCst) + 1;
+    if b.unauth_on == Some(n) {
+        return reply(401, Vec::new(), &[("WWW-Authenticate", "Negotiate".into())]);
+    }
     if b.drop_on == Some(n) {
         return Err(std::io::Error::other("dropping the connection on purpose"));
     }
@@ -374,6 +378,30 @@ async fn stalled_tls_handshake_hits_the_connect_timeout() {
     hold.abort();
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert!(err.to_string().contains("--connect-timeout"), "{err}");
+}
+
+#[tokio::test]
+async fn unauthorized_on_a_sealed_request_drops_the_context() {
+    let server = start(Behaviour {
+        unauth_on: Some(2),
+        ..Default::default()
+    })
+    .await;
+    let t = transport(config(&format!("127.0.0.1:{}", server.port), PASSWORD));
+    t.exchange(req(1, "a")).await.expect("first");
+    let err = t.exchange(req(2, "b")).await.expect_err("401");
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert!(
+        err.to_string().contains("authenticated connection"),
+        "{err}"
+    );
+    t.exchange(req(3, "c")).await.expect("fresh context");
+    assert_eq!(server.counters.handshakes.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        server.counters.requests.load(Ordering::SeqCst),
+        3,
+        "request 2 not re-sent"
+    );
 }
 
 #[tokio::test]

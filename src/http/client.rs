@@ -298,3 +298,56 @@ impl Transport for HttpTransport {
             .unwrap_or(Delivery::MaybeSent)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Endpoint;
+
+    fn cfg(url: &str) -> HttpConfig {
+        let ep = Endpoint::parse(url, false).unwrap_or_else(|e| panic!("{e}"));
+        HttpConfig::new(ep, "u", "p")
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        let kind = |code: u16, body: &str| {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::IM_A_TEAPOT);
+            check_status("A", status, body.to_string())
+                .err()
+                .map(|e| e.kind())
+        };
+        assert_eq!(kind(200, "<x/>"), None);
+        assert_eq!(kind(500, " <s:Envelope/>"), None);
+        assert_eq!(kind(500, ""), Some(ErrorKind::Protocol));
+        assert_eq!(kind(413, ""), Some(ErrorKind::LimitExceeded));
+        assert_eq!(kind(503, ""), Some(ErrorKind::Connect));
+        assert_eq!(
+            kind(404, "<html>not here</html>"),
+            Some(ErrorKind::Protocol)
+        );
+    }
+
+    #[test]
+    fn sealing_depends_on_scheme_and_auth() {
+        let http = HttpTransport::connect_lazy(cfg("hv01")).ok();
+        assert_eq!(http.as_ref().map(|t| t.seals()), Some(true));
+        assert_eq!(
+            http.as_ref().map(|t| t.endpoint().to_string()).as_deref(),
+            Some("http://hv01:5985/wsman")
+        );
+        let https = HttpTransport::connect_lazy(cfg("https://hv01")).ok();
+        assert_eq!(https.map(|t| t.seals()), Some(false));
+        let mut basic = cfg("hv01");
+        basic.auth = Auth::Basic;
+        basic.allow_unencrypted = true;
+        let t = HttpTransport::connect_lazy(basic).ok();
+        assert_eq!(t.as_ref().map(|t| t.seals()), Some(false));
+        assert!(!format!("{t:?}").contains("\"p\""));
+    }
+
+    #[test]
+    fn snippet_is_bounded() {
+        assert_eq!(snippet(&"x".repeat(1000)).len(), 120);
+    }
+}

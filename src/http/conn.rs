@@ -300,3 +300,64 @@ pub(crate) fn rejected(cfg: &HttpConfig) -> Error {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Endpoint;
+
+    fn cfg() -> HttpConfig {
+        let ep = Endpoint::parse("[::1]:5985", false).unwrap_or_else(|e| panic!("{e}"));
+        HttpConfig::new(ep, "CORP\\bob", "topsecret")
+    }
+
+    #[test]
+    fn auth_leg_request_has_winrm_headers() {
+        let r = post(&cfg(), Vec::new(), None, Some(auth::negotiate_value(b"x")));
+        let Ok(r) = r else { panic!("request") };
+        let h = r.headers();
+        assert_eq!(r.uri().path(), "/wsman");
+        assert_eq!(
+            h.get(header::HOST).map(|v| v.as_bytes()),
+            Some(&b"[::1]:5985"[..])
+        );
+        assert_eq!(
+            h.get(header::CONTENT_LENGTH).map(|v| v.as_bytes()),
+            Some(&b"0"[..])
+        );
+        assert_eq!(
+            h.get(header::CONNECTION).map(|v| v.as_bytes()),
+            Some(&b"Keep-Alive"[..])
+        );
+        assert!(
+            h.get(header::AUTHORIZATION)
+                .is_some_and(|v| v.is_sensitive())
+        );
+        assert!(h.get(header::CONTENT_TYPE).is_none());
+    }
+
+    #[test]
+    fn rejection_lists_causes_without_password() {
+        let msg = rejected(&cfg()).to_string();
+        for needle in [
+            "wrong password",
+            "LocalAccountTokenFilterPolicy",
+            "Negotiate",
+            "channel binding",
+            "CORP\\bob",
+        ] {
+            assert!(msg.contains(needle), "{needle}: {msg}");
+        }
+        assert!(!msg.contains("topsecret"));
+        assert!(
+            read_timeout(Duration::from_secs(90), "A")
+                .to_string()
+                .contains("--read-timeout")
+        );
+        assert!(
+            lost("urn:x")
+                .to_string()
+                .contains("may have been processed")
+        );
+    }
+}
