@@ -311,6 +311,46 @@ mod tests {
         assert!(decode(&mut toy(), &ct, &flipped).is_err());
     }
 
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .filter_map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect()
+    }
+
+    /// winrm-wire.md §3.4: ExportedSessionKey 55..55, flags 0xe2888235, `<s:Envelope/>`.
+    #[test]
+    fn ntlm_session_matches_the_derived_vector() {
+        use crate::ntlm::{NegotiateFlags, Session};
+        let flags = NegotiateFlags(0xe288_8235);
+        let mut client = Session::client(&[0x55; 16], flags);
+        let mut server = Session::server(&[0x55; 16], flags);
+        let body = encode(&mut client, SPNEGO_PROTOCOL, b"<s:Envelope/>");
+        let mut want = b"--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=13\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n".to_vec();
+        want.extend(unhex(
+            "1000000001000000b41d13116965b03d0000000038965720b06f3ab0981031eeda",
+        ));
+        want.extend_from_slice(b"--Encrypted Boundary--\r\n");
+        assert_eq!(body.len(), 269);
+        assert_eq!(body, want);
+        let ct = content_type(SPNEGO_PROTOCOL);
+        assert_eq!(
+            decode(&mut server, &ct, &body).ok().as_deref(),
+            Some(&b"<s:Envelope/>"[..])
+        );
+        let reply = encode(&mut server, SPNEGO_PROTOCOL, b"<s:Envelope/>");
+        let sig_and_data = unhex("010000007d045a5bf225d5e3000000007a7b27f23fcc788547b442f81d");
+        assert!(
+            reply
+                .windows(sig_and_data.len())
+                .any(|w| w == sig_and_data.as_slice())
+        );
+        assert_eq!(
+            decode(&mut client, &ct, &reply).ok().as_deref(),
+            Some(&b"<s:Envelope/>"[..])
+        );
+    }
+
     #[test]
     fn truncations_never_panic() {
         let body = encode(&mut toy(), SPNEGO_PROTOCOL, b"hello world");
