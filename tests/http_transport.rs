@@ -293,6 +293,62 @@ async fn sealed_exchanges_and_fresh_auth_after_close() {
     assert_eq!(c.connections.load(Ordering::SeqCst), 2);
 }
 
+/// Collects log output in memory.
+#[derive(Clone, Default)]
+struct LogBuf(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(b);
+        }
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn trace_logs_show_exchanges_but_no_secrets() {
+    let buf = LogBuf::default();
+    let sink = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = start(Behaviour::default()).await;
+    let t = transport(config(&format!("127.0.0.1:{}", server.port), PASSWORD));
+    t.exchange(req(1, "logged")).await.expect("exchange");
+    let _ = transport(config(&format!("127.0.0.1:{}", server.port), "Wr0ngPass"))
+        .exchange(req(2, "x"))
+        .await;
+    let text =
+        String::from_utf8_lossy(&buf.0.lock().map(|v| v.clone()).unwrap_or_default()).to_string();
+    assert!(
+        text.contains("urn:test/Action1") && text.contains("status=200"),
+        "{text}"
+    );
+    assert!(
+        text.contains("logged"),
+        "trace shows the decrypted soap: {text}"
+    );
+    for secret in [
+        PASSWORD,
+        "Wr0ngPass",
+        "TlRMTVNT",
+        "Negotiate T",
+        "authorization",
+    ] {
+        assert!(
+            !text.to_lowercase().contains(&secret.to_lowercase()),
+            "{secret} leaked: {text}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn in_flight_drop_is_reported_not_resent() {
     let server = start(Behaviour {
