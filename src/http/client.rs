@@ -100,7 +100,10 @@ impl HttpTransport {
         let mut retried = false;
         loop {
             let reused = match slot.as_mut() {
-                Some(c) => c.sender.ready().await.is_ok(),
+                Some(c) => {
+                    let ready = tokio::time::timeout(self.cfg.read_timeout, c.sender.ready());
+                    matches!(ready.await, Ok(Ok(())))
+                }
                 None => false,
             };
             if !reused {
