@@ -599,6 +599,33 @@ async fn https_sha384_certificate_binds_with_sha384() {
 }
 
 #[tokio::test]
+async fn tls_server_name_overrides_the_ip() {
+    let cert = SelfSigned::generate(&["hv01.test".into()], CertHash::Sha256).expect("cert");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pem = dir.path().join("host.pem");
+    cert.write_pem(&pem).expect("pem");
+    let tls = Some(cert.server_config().expect("server config"));
+    let server = start(Behaviour {
+        tls,
+        ..Default::default()
+    })
+    .await;
+    let mut cfg = config(&format!("https://127.0.0.1:{}", server.port), PASSWORD);
+    cfg.tls.cacert = vec![pem];
+    let err = transport(cfg.clone())
+        .exchange(req(1, "x"))
+        .await
+        .expect_err("name mismatch");
+    assert_eq!(err.kind(), ErrorKind::Tls);
+    assert!(err.to_string().contains("--tls-server-name"), "{err}");
+    cfg.tls.tls_server_name = Some("hv01.test".into());
+    transport(cfg)
+        .exchange(req(2, "named"))
+        .await
+        .expect("with --tls-server-name");
+}
+
+#[tokio::test]
 async fn basic_with_allow_unencrypted_sends_plain_soap() {
     let server = start(Behaviour::default()).await;
     let mut cfg = config(&format!("127.0.0.1:{}", server.port), PASSWORD);

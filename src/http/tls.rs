@@ -112,11 +112,24 @@ pub fn server_name(host: &str, opts: &TlsOptions) -> Result<ServerName<'static>,
 
 /// Turn a failed TLS handshake into an error that says what to do about it.
 pub fn handshake_error(err: std::io::Error, authority: &str) -> Error {
-    let cert_problem = err
+    use rustls::CertificateError as C;
+    let cert_error = match err
         .get_ref()
         .and_then(|e| e.downcast_ref::<rustls::Error>())
-        .is_some_and(|e| matches!(e, rustls::Error::InvalidCertificate(_)));
-    let msg = if cert_problem {
+    {
+        Some(rustls::Error::InvalidCertificate(c)) => Some(c.clone()),
+        _ => None,
+    };
+    let wrong_name = matches!(
+        cert_error,
+        Some(C::NotValidForName | C::NotValidForNameContext { .. })
+    );
+    let msg = if wrong_name {
+        format!(
+            "tls certificate of {authority} does not name the host you connected to ({err}); connect by \
+             the name in the certificate, pass --tls-server-name <name>, or --insecure to skip certificate checks"
+        )
+    } else if cert_error.is_some() {
         format!(
             "tls certificate of {authority} was rejected ({err}); pass --cacert <pem file> with the \
              host's CA or certificate, or --insecure to skip certificate checks"
