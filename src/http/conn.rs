@@ -101,7 +101,10 @@ async fn start<T>(io: T) -> Result<Conn, Error>
 where
     T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let (sender, connection) = hyper::client::conn::http1::handshake(io)
+    // Title-case header names, as every Windows-facing peer sends them.
+    let (sender, connection) = hyper::client::conn::http1::Builder::new()
+        .title_case_headers(true)
+        .handshake(io)
         .await
         .map_err(|e| Error::new(ErrorKind::Connect, format!("http setup failed: {e}")))?;
     let driver = tokio::spawn(async move {
