@@ -27,6 +27,8 @@ mod credentials;
 mod crypto;
 mod error;
 mod negotiate;
+#[cfg(test)]
+mod proptests;
 mod seal;
 mod server;
 pub mod spnego;
