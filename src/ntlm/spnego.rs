@@ -8,9 +8,9 @@
 //!
 //! mechListMIC (winrm-wire.md §2.6): NTLM always produces a MIC with our CHALLENGE, so an SPNEGO
 //! client sends a mechListMIC with its AUTHENTICATE. [`Acceptor`] verifies it with
-//! [`Session::verify`] over the initiator's DER MechTypeList (consuming incoming sequence number
-//! 0), answers with its own ([`Session::sign`], outgoing sequence number 0) in an
-//! accept-completed NegTokenResp, then resets both RC4 handles ([`Session::reset_rc4`]) as
+//! [`super::Session::verify`] over the initiator's DER MechTypeList (consuming incoming sequence number
+//! 0), answers with its own ([`super::Session::sign`], outgoing sequence number 0) in an
+//! accept-completed NegTokenResp, then resets both RC4 handles ([`super::Session::reset_rc4`]) as
 //! pyspnego and Windows do. The first sealed WinRM message on such a context therefore has
 //! sequence number 1. If the client sends no mechListMIC we complete without one and without
 //! resetting. Only NTLM is offered: an initiator whose first mech is not NTLM is rejected.
