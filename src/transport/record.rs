@@ -179,13 +179,13 @@ fn redact(text: &str, rules: &[(String, &'static str)]) -> String {
     let mut prev: Option<char> = None;
     let mut i = 0;
     while let Some(c) = text.get(i..).and_then(|r| r.chars().next()) {
-        if !prev.is_some_and(is_name_char) {
-            if let Some((len, placeholder)) = find_rule(text, i, rules) {
-                out.push_str(placeholder);
-                prev = text.get(..i + len).and_then(|s| s.chars().next_back());
-                i += len;
-                continue;
-            }
+        if !prev.is_some_and(is_name_char)
+            && let Some((len, placeholder)) = find_rule(text, i, rules)
+        {
+            out.push_str(placeholder);
+            prev = text.get(..i + len).and_then(|s| s.chars().next_back());
+            i += len;
+            continue;
         }
         out.push(c);
         prev = Some(c);
