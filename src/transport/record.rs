@@ -347,6 +347,7 @@ impl<T: Transport> Recorder<T> {
     }
 }
 
+/// The placeholders the rules use, sorted (stable across runs).
 fn placeholders(rules: &[(String, &'static str)]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (_, p) in rules {
@@ -354,6 +355,7 @@ fn placeholders(rules: &[(String, &'static str)]) -> Vec<String> {
             out.push((*p).to_string());
         }
     }
+    out.sort();
     out
 }
 
