@@ -37,6 +37,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
+use crate::xml::{Element, ns};
 
 /// The fixture format version this build writes and reads.
 pub const FIXTURE_VERSION: u32 = 1;
@@ -117,6 +118,25 @@ pub struct RecordedError {
     pub message: String,
 }
 
+impl HostInfo {
+    /// Host facts from a response holding a `wsmid:IdentifyResponse`; `None` for other
+    /// responses.
+    pub fn from_identify(root: &Element) -> Option<HostInfo> {
+        let id = root.find(ns::IDENTITY, "IdentifyResponse")?;
+        let product_version = id.child_text(ns::IDENTITY, "ProductVersion");
+        let os_build = product_version.as_deref().and_then(|v| {
+            let mut words = v.split_whitespace();
+            words.find(|w| *w == "OS:")?;
+            words.next().map(str::to_string)
+        });
+        Some(HostInfo {
+            product_vendor: id.child_text(ns::IDENTITY, "ProductVendor"),
+            product_version,
+            os_build,
+        })
+    }
+}
+
 impl RecordedError {
     /// Capture an error's kind and message.
     pub fn from_error(e: &Error) -> Self {
@@ -138,6 +158,8 @@ impl RecordedError {
             "limitexceeded" => ErrorKind::LimitExceeded,
             "interrupted" => ErrorKind::Interrupted,
             "io" => ErrorKind::Io,
+            "replay" => ErrorKind::Replay,
+            "notfound" => ErrorKind::NotFound,
             _ => ErrorKind::Protocol,
         };
         Error::new(kind, self.message.clone())
@@ -302,6 +324,27 @@ mod tests {
         );
         let e = Fixture::from_json(r#"{"version": 1, "exchanges": [{}]}"#, "c.json").unwrap_err();
         assert!(e.message().contains("missing field `request`"), "{e}");
+    }
+
+    #[test]
+    fn identify_gives_host_info() {
+        let body = format!(
+            r#"<s:Envelope xmlns:s="{}" xmlns:wsmid="{}"><s:Body><wsmid:IdentifyResponse>
+            <wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor>
+            <wsmid:ProductVersion>OS: 10.0.17763 SP: 0.0 Stack: 3.0</wsmid:ProductVersion>
+            </wsmid:IdentifyResponse></s:Body></s:Envelope>"#,
+            ns::SOAP,
+            ns::IDENTITY
+        );
+        let root = crate::xml::parse(&body).unwrap();
+        let info = HostInfo::from_identify(&root).unwrap();
+        assert_eq!(info.os_build.as_deref(), Some("10.0.17763"));
+        assert_eq!(
+            info.product_vendor.as_deref(),
+            Some("Microsoft Corporation")
+        );
+        let other = crate::xml::parse("<x/>").unwrap();
+        assert_eq!(HostInfo::from_identify(&other), None);
     }
 
     #[test]

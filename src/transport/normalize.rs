@@ -111,6 +111,18 @@ fn local_of(content: &str) -> &str {
     content.rsplit('}').next().unwrap_or(content)
 }
 
+/// Split an attribute line (without `@`) into its name and quoted value; the value starts at
+/// the first `"` (names never contain one, namespace URIs may contain `=`).
+fn split_attr(rest: &str) -> (&str, &str) {
+    match rest.find('"') {
+        Some(q) => (
+            rest.get(..q).unwrap_or(rest).trim_end_matches('='),
+            rest.get(q..).unwrap_or(""),
+        ),
+        None => (rest, ""),
+    }
+}
+
 fn is_element_line(content: &str) -> bool {
     !(content.starts_with('@') || content.starts_with('"') || content == "*")
 }
@@ -125,7 +137,7 @@ fn path_at(lines: &[&str], i: usize) -> String {
         stack.truncate(depth);
         if n == i {
             if let Some(rest) = content.strip_prefix('@') {
-                attr = rest.split('=').next().map(local_of);
+                attr = Some(local_of(split_attr(rest).0));
             }
         } else if is_element_line(content) {
             stack.push(local_of(content));
@@ -164,8 +176,7 @@ fn describe(line: Option<&&str>, other: Option<&&str>) -> String {
     };
     let (_, content) = split_line(line);
     if let Some(rest) = content.strip_prefix('@') {
-        let value = rest.split_once('=').map(|(_, v)| v).unwrap_or(rest);
-        return shorten(value);
+        return shorten(split_attr(rest).1);
     }
     if content.starts_with('"') || content == "*" {
         return shorten(content);
@@ -289,6 +300,14 @@ mod tests {
         let b = A.replace("<n:Enumerate>", "<n:Enumerate xmlns:n=\"urn:other\">");
         let d = diff_envelopes(A, &b).unwrap().unwrap();
         assert!(d.starts_with("Body: expected element {http://schemas.xmlsoap.org/ws/2004/09/enumeration}Enumerate got element {urn:other}Enumerate"), "{d}");
+    }
+
+    #[test]
+    fn attribute_in_namespace_with_equals_sign() {
+        let a = r#"<r xmlns:q="urn:x?a=b"><e q:k="1"/></r>"#;
+        let b = r#"<r xmlns:q="urn:x?a=b"><e q:k="2"/></r>"#;
+        let d = diff_envelopes(a, b).unwrap().unwrap();
+        assert_eq!(d, "e/@k: expected \"1\" got \"2\"");
     }
 
     #[test]

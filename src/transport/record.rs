@@ -43,7 +43,7 @@ use std::time::Instant;
 use super::fixture::{Exchange, Fixture, HostInfo, RecordedError};
 use super::{BoxFuture, Delivery, SoapRequest, SoapResponse, Transport};
 use crate::error::Error;
-use crate::xml::{self, Element, Node, ns};
+use crate::xml::{self, Element, Node};
 
 /// Placeholder for the host's DNS name or address.
 pub const HOST_DNS_PLACEHOLDER: &str = "host.example";
@@ -248,22 +248,6 @@ fn push_name(name: &str, out: &mut Vec<String>) {
     }
 }
 
-/// Host facts from a `wsmid:IdentifyResponse` (hyperv-wsman.md §4).
-fn host_info(root: &Element) -> Option<HostInfo> {
-    let id = root.find(ns::IDENTITY, "IdentifyResponse")?;
-    let product_version = id.child_text(ns::IDENTITY, "ProductVersion");
-    let os_build = product_version.as_deref().and_then(|v| {
-        let mut words = v.split_whitespace();
-        words.find(|w| *w == "OS:")?;
-        words.next().map(str::to_string)
-    });
-    Some(HostInfo {
-        product_vendor: id.child_text(ns::IDENTITY, "ProductVendor"),
-        product_version,
-        os_build,
-    })
-}
-
 /// Wraps a transport and records each exchange (see the module docs).
 pub struct Recorder<T> {
     inner: T,
@@ -316,7 +300,7 @@ impl<T: Transport> Recorder<T> {
         for body in raw.iter().filter_map(|x| x.response.as_deref()) {
             if let Ok(root) = xml::parse(body) {
                 learn_names(&root, &mut learned);
-                info = info.or_else(|| host_info(&root));
+                info = info.or_else(|| HostInfo::from_identify(&root));
             }
         }
         let rules = self.redaction.rules(&learned);
@@ -468,24 +452,6 @@ mod tests {
         let mut names = Vec::new();
         learn_names(&xml::parse(body).unwrap(), &mut names);
         assert_eq!(names, ["WIN-ABC", "win-abc.lab.local", "OTHER1"]);
-    }
-
-    #[test]
-    fn identify_gives_host_info() {
-        let body = format!(
-            r#"<s:Envelope xmlns:s="{}" xmlns:wsmid="{}"><s:Body><wsmid:IdentifyResponse>
-            <wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor>
-            <wsmid:ProductVersion>OS: 10.0.17763 SP: 0.0 Stack: 3.0</wsmid:ProductVersion>
-            </wsmid:IdentifyResponse></s:Body></s:Envelope>"#,
-            ns::SOAP,
-            ns::IDENTITY
-        );
-        let info = host_info(&xml::parse(&body).unwrap()).unwrap();
-        assert_eq!(info.os_build.as_deref(), Some("10.0.17763"));
-        assert_eq!(
-            info.product_vendor.as_deref(),
-            Some("Microsoft Corporation")
-        );
     }
 
     #[test]
