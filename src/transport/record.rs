@@ -75,6 +75,11 @@ impl Redaction {
         }
     }
 
+    /// Redact `text` with this redaction's rules (without names learned from responses).
+    pub fn apply(&self, text: &str) -> String {
+        redact(text, &self.rules(&[]))
+    }
+
     /// Whether anything is redacted.
     pub fn is_active(&self) -> bool {
         self.host.is_some() || self.user.is_some()
