@@ -78,6 +78,11 @@ impl Replayer {
         Ok(Replayer::new(fixture, path.display().to_string()))
     }
 
+    /// Replay fixture JSON held in memory (e.g. from `include_str!`); `name` goes into errors.
+    pub fn from_json(text: &str, name: &str) -> Result<Replayer, Error> {
+        Ok(Replayer::new(Fixture::from_json(text, name)?, name))
+    }
+
     /// Replay `fixture`; `name` (usually its file name) appears in error messages.
     pub fn new(fixture: Fixture, name: impl Into<String>) -> Replayer {
         let endpoint = if fixture.endpoint.is_empty() {
@@ -323,6 +328,18 @@ mod tests {
              Body: expected element Enumerate got element Pull"
         );
         assert_eq!(r.used(), 0);
+    }
+
+    #[test]
+    fn from_json_names_the_source() {
+        let r = Replayer::from_json(&fixture().to_json(), "inline").unwrap();
+        assert_eq!(r.remaining(), 2);
+        let e = Replayer::from_json("[]", "inline").unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("fixture inline: missing \"version\""),
+            "{e}"
+        );
     }
 
     #[test]
