@@ -98,7 +98,7 @@ fn enumerate(
     let text = req.build(|w| {
         w.start("n:Enumerate");
         for (k, v) in extra {
-            w.leaf(k, v);
+            w.leaf(*k, v);
         }
         if let Some(f) = filter {
             w.start("w:Filter")

@@ -75,11 +75,11 @@ pub fn write_fragment(w: &mut XmlWriter, inst: &Instance, props: &[String]) {
         if props.iter().any(|p| p == n) {
             let v = match v {
                 Value::Datetime(d) => {
-                    w.start(n).leaf("Datetime", d).end();
+                    w.start(*n).leaf("Datetime", d).end();
                     continue;
                 }
                 Value::Interval(d) => {
-                    w.start(n).leaf("Interval", d).end();
+                    w.start(*n).leaf("Interval", d).end();
                     continue;
                 }
                 v => v,
