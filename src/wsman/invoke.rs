@@ -83,21 +83,21 @@ impl InvokeRequest {
     }
 }
 
-pub(crate) fn write_param(w: &mut XmlWriter, q: &'static str, value: &ParamValue) {
+pub(crate) fn write_param(w: &mut XmlWriter, q: &str, value: &ParamValue) {
     match value {
         ParamValue::Scalar(s) | ParamValue::Embedded(s) => {
-            w.leaf(q, s);
+            w.leaf(q.to_string(), s);
         }
         ParamValue::Array(items) => {
             for s in items {
-                w.leaf(q, s);
+                w.leaf(q.to_string(), s);
             }
         }
         ParamValue::Null => {
-            w.start(q).attr("xsi:nil", "true").end();
+            w.start(q.to_string()).attr("xsi:nil", "true").end();
         }
         ParamValue::Ref(epr) => {
-            w.start(q);
+            w.start(q.to_string());
             epr.write_into(w);
             w.end();
         }

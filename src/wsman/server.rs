@@ -201,7 +201,7 @@ pub fn write_output(
         .attr("xmlns:p", class_uri)
         .attr("xmlns:xsi", ns::XSI);
     for (name, value) in params {
-        write_param(w, qname("p", name)?, value);
+        write_param(w, &qname("p", name)?, value);
     }
     w.leaf("p:ReturnValue", &return_value.to_string());
     w.end();
