@@ -205,3 +205,33 @@ fn client_parsers_see_the_simulator_faults() {
     );
     assert!(items[0].instance.is_some());
 }
+
+#[test]
+fn associators_of_lists_a_vms_checkpoints() {
+    let mut c = Client::new(SimConfig::demo());
+    let guid = c.host.state.vms[0].guid.clone();
+    let path = ObjectPath::new("Msvm_ComputerSystem")
+        .unwrap()
+        .with_key("CreationClassName", "Msvm_ComputerSystem")
+        .unwrap()
+        .with_key("Name", &guid)
+        .unwrap();
+    let q = format!(
+        "ASSOCIATORS OF {{{path}}} WHERE AssocClass = Msvm_SnapshotOfVirtualSystem ResultClass = Msvm_VirtualSystemSettingData"
+    );
+    let cps = c.instances(&q);
+    let names: Vec<_> = cps
+        .iter()
+        .map(|i| i.get_str("ElementName").unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["before-update", "after-update"]);
+    let q = format!(
+        "ASSOCIATORS OF {{{path}}} WHERE AssocClass = Msvm_SettingsDefineState ResultClass = Msvm_VirtualSystemSettingData"
+    );
+    let active = c.instances(&q);
+    assert_eq!(active.len(), 1);
+    assert_eq!(
+        active[0].get_str("VirtualSystemType"),
+        Some("Microsoft:Hyper-V:System:Realized")
+    );
+}

@@ -123,6 +123,19 @@ impl Host {
                         "dialect {dialect} is not supported"
                     )));
                 }
+                if let Some(a) = wql::parse_associators(&f.text()) {
+                    let a = a.map_err(|e| faults::cannot_process_filter(&e.to_string()))?;
+                    if uri_class.is_some() {
+                        return Err(faults::cannot_process_filter(
+                            "associators of needs the * resource uri",
+                        ));
+                    }
+                    let found = self
+                        .state
+                        .associators(&a)
+                        .map_err(|e| faults::cannot_process_filter(&e))?;
+                    return Ok(found.iter().map(|i| render::item(i, None, mode)).collect());
+                }
                 let q = wql::parse(&f.text()).and_then(wql::Query::resolve);
                 let q = q.map_err(|e| faults::cannot_process_filter(&e.to_string()))?;
                 if uri_class.is_some_and(|c| c != q.class) {

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use super::model::{self, Instance, Value};
 use super::scenario::{JobFailureSpec, SimConfig};
+use super::wql::Associators;
+use crate::cim::path::ObjectPath;
 
 /// A simulated VM.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +228,43 @@ impl State {
                 .collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// Instances answering an `ASSOCIATORS OF` query. Supported: a VM's
+    /// `Msvm_ComputerSystem` path with AssocClass `Msvm_SnapshotOfVirtualSystem` (its
+    /// checkpoints), `Msvm_SettingsDefineState` (its realized settings) or none (both); any
+    /// other AssocClass has no instances. A path naming no VM yields nothing.
+    pub fn associators(&self, q: &Associators) -> Result<Vec<Instance>, String> {
+        let path = ObjectPath::parse(&q.path).map_err(|e| e.to_string())?;
+        if !path.class.eq_ignore_ascii_case(model::COMPUTER_SYSTEM) {
+            return Ok(Vec::new());
+        }
+        let Some(vm) = path.key("Name").and_then(|g| self.vm(g)) else {
+            return Ok(Vec::new());
+        };
+        let result = match &q.result_class {
+            Some(r) => {
+                Some(model::canonical_class(r).ok_or_else(|| format!("class {r} does not exist"))?)
+            }
+            None => None,
+        };
+        let vssd = self.vssd_instances(vm);
+        let (realized, snaps) = vssd.split_at(1.min(vssd.len()));
+        let found: Vec<Instance> = match q
+            .assoc_class
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("msvm_snapshotofvirtualsystem") => snaps.to_vec(),
+            Some("msvm_settingsdefinestate") => realized.to_vec(),
+            None => vssd.clone(),
+            Some(_) => Vec::new(),
+        };
+        Ok(found
+            .into_iter()
+            .filter(|i| result.is_none_or(|r| r == i.class))
+            .collect())
     }
 
     fn dt(&self, at: Duration) -> Value {
