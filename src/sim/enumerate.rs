@@ -14,6 +14,7 @@
 
 use std::time::Duration;
 
+use super::associators;
 use super::envelope::{self, SimFault};
 use super::faults;
 use super::host::{Call, Host, class_of_uri};
@@ -123,7 +124,7 @@ impl Host {
                         "dialect {dialect} is not supported"
                     )));
                 }
-                if let Some(a) = wql::parse_associators(&f.text()) {
+                if let Some(a) = associators::parse_associators(&f.text()) {
                     let a = a.map_err(|e| faults::cannot_process_filter(&e.to_string()))?;
                     if uri_class.is_some() {
                         return Err(faults::cannot_process_filter(
