@@ -27,8 +27,9 @@ use super::faults;
 use super::host::{Call, Host, check_selectors, class_of_uri};
 use super::model;
 use super::render;
+use super::scenario::Variations;
 use crate::cim::path::ObjectPath;
-use crate::xml::{Element, ns};
+use crate::xml::{Element, XmlWriter, ns};
 
 /// ExportSystemDefinition return codes used by the simulator.
 pub mod rc {
@@ -92,23 +93,16 @@ impl Host {
     fn export(&mut self, call: &Call<'_>) -> Result<String, SimFault> {
         self.check_vmms_selectors(&call.req.selectors)?;
         self.state.export_invocations += 1;
+        let v = self.state.config.variations.clone();
         let out = |code: u32, job: Option<String>| {
             Host::output(call, model::VMMS, "p:ExportSystemDefinition_OUTPUT", |w| {
-                match &job {
-                    Some(id) => {
-                        w.start("p:Job");
-                        render::write_epr_children(
-                            w,
-                            model::CONCRETE_JOB,
-                            &[("InstanceID", id.clone())],
-                        );
-                        w.end();
-                    }
-                    None => {
-                        w.start("p:Job").attr("xsi:nil", "true").end();
-                    }
+                if v.return_value_first {
+                    w.leaf("p:ReturnValue", &code.to_string());
                 }
-                w.leaf("p:ReturnValue", &code.to_string());
+                write_job(w, job.as_deref(), &v);
+                if !v.return_value_first {
+                    w.leaf("p:ReturnValue", &code.to_string());
+                }
             })
         };
         let vm_guid = match self.validate_export(call.req.body.as_ref()) {
@@ -259,6 +253,27 @@ impl Host {
         let class_ok = p.class.eq_ignore_ascii_case(model::VSSD);
         (host_ok && ns_ok && class_ok).then(|| p.key("InstanceID").map(str::to_string))?
     }
+}
+
+/// `p:Job`: nil, or the job EPR (optionally wrapped, optionally with `__cimnamespace`).
+fn write_job(w: &mut XmlWriter, job: Option<&str>, v: &Variations) {
+    let Some(id) = job else {
+        w.start("p:Job").attr("xsi:nil", "true").end();
+        return;
+    };
+    let mut keys = vec![("InstanceID", id.to_string())];
+    if v.job_epr_cimnamespace {
+        keys.push(("__cimnamespace", "root/virtualization/v2".to_string()));
+    }
+    w.start("p:Job");
+    if v.job_epr_wrapped {
+        w.start("a:EndpointReference");
+    }
+    render::write_epr_children(w, model::CONCRETE_JOB, &keys);
+    if v.job_epr_wrapped {
+        w.end();
+    }
+    w.end();
 }
 
 /// The VM GUID in a REF parameter (Address + ReferenceParameters directly inside).
