@@ -1,6 +1,6 @@
 //! The in-memory Hyper-V host: VMs, checkpoints, the VMMS singleton and export jobs.
 //!
-//! What it does: holds the model and produces WMI [`Instance`]s of it at a given `now`
+//! What it does: holds the model and produces WMI [`Instance`](super::model::Instance)s of it at a given `now`
 //! (a `Duration` since the simulator started, passed in by the caller: no clock reads here).
 //! Jobs advance with `now`: JobState 2 (New) for the first 200 ms, then 4 (Running) with
 //! PercentComplete rising linearly, then 7 (Completed, 100 %) after the configured duration,
