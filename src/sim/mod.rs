@@ -10,9 +10,10 @@
 //!   variations, demo).
 //! * [`transport`]: [`SimTransport`], the host as an in-process `Transport` (edge: it reads
 //!   tokio's clock, so a paused test clock drives the jobs).
+//! * [`server`]: [`server::SimServer`] / [`server::serve`], the host on an HTTP/1.1 listener
+//!   (edge). Basic auth only for now; NTLM and sealing wait for `ntlm::Server`.
 //!
-//! Not here yet: the HTTP listener with NTLM and sealing (`sim::server`), which waits for
-//! `ntlm::Server`. Everything except [`transport`] is core (no sockets, files, clock reads or
+//! Everything except [`transport`] and [`server`] is core (no sockets, files, clock reads or
 //! randomness): time arrives as `now`, a `Duration` since the simulator started, and
 //! identifiers (VM GUIDs, job IDs, message IDs, contexts) are deterministic from the seed.
 //!
@@ -46,6 +47,7 @@ pub mod job_methods;
 pub mod model;
 pub mod render;
 pub mod scenario;
+pub mod server;
 pub mod state;
 pub mod transport;
 pub mod wql;
