@@ -127,3 +127,77 @@ async fn basic_is_refused_unless_enabled_and_lost_replies_drop_the_connection() 
     assert_eq!(st, StatusCode::OK);
     server.stop().await.unwrap();
 }
+
+mod ntlm_end_to_end {
+    use hvremote::http::{Auth, Endpoint, HttpConfig, HttpTransport};
+    use hvremote::sim::SimConfig;
+    use hvremote::sim::server::{ServerOptions, SimServer};
+    use hvremote::soap::SequentialMessageIds;
+    use hvremote::transport::Transport;
+    use hvremote::wsman::enumerate::{self, EnumerateRequest, EnumerationMode};
+    use hvremote::wsman::{Settings, identify};
+    use hvremote::xml::ns;
+
+    fn transport(server: &SimServer, user: &str, password: &str, auth: Auth) -> HttpTransport {
+        let ep = Endpoint::parse(&server.endpoint(), false).unwrap();
+        let mut cfg = HttpConfig::new(ep, user, password);
+        cfg.auth = auth;
+        cfg.allow_unencrypted = matches!(auth, Auth::Basic);
+        HttpTransport::connect_lazy(cfg).unwrap()
+    }
+
+    #[tokio::test]
+    async fn sealed_ntlm_exchanges_with_the_http_client() {
+        let server = SimServer::start(SimConfig::demo(), ServerOptions::default())
+            .await
+            .unwrap();
+        for user in ["admin", "HV01\\admin", "admin@example.test"] {
+            let t = transport(&server, user, "Passw0rd!", Auth::Negotiate);
+            let s = Settings::new(t.endpoint());
+            let ids = SequentialMessageIds::new();
+            let r = t
+                .exchange(identify::request(&s, &ids).unwrap())
+                .await
+                .unwrap();
+            let id = identify::parse(r.status, &r.body).unwrap();
+            assert!(format!("{id:?}").contains("10.0.20348"), "{user}");
+            let star = format!("{}*", ns::HYPERV_V2);
+            let mut e = EnumerateRequest::new(
+                &star,
+                Some("SELECT * FROM Msvm_ComputerSystem"),
+                EnumerationMode::Objects,
+            );
+            e.max_elements = 1;
+            let r = t.exchange(e.to_request(&s, &ids).unwrap()).await.unwrap();
+            let mut page = enumerate::parse_page(r.status, &r.body).unwrap();
+            let mut n = page.items.len();
+            while !page.end_of_sequence {
+                let ctx = page.context.clone().unwrap();
+                let r = t
+                    .exchange(enumerate::pull_request(&s, &ids, &star, &ctx, 1).unwrap())
+                    .await
+                    .unwrap();
+                page = enumerate::parse_page(r.status, &r.body).unwrap();
+                n += page.items.len();
+            }
+            assert_eq!(n, 4, "{user}");
+        }
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn wrong_password_is_an_auth_error() {
+        let server = SimServer::start(SimConfig::demo(), ServerOptions::default())
+            .await
+            .unwrap();
+        let t = transport(&server, "admin", "nope", Auth::Negotiate);
+        let s = Settings::new(t.endpoint());
+        let e = t
+            .exchange(identify::request(&s, &SequentialMessageIds::new()).unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), hvremote::ErrorKind::Auth, "{e}");
+        assert_eq!(server.host().lock().unwrap().request_count(), 0);
+        server.stop().await.unwrap();
+    }
+}
