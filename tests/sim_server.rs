@@ -201,3 +201,126 @@ mod ntlm_end_to_end {
         server.stop().await.unwrap();
     }
 }
+
+mod ntlm_raw {
+    use base64::Engine;
+    use bytes::Bytes;
+    use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+    use http::{Request, StatusCode};
+    use http_body_util::{BodyExt, Full};
+    use hvremote::http::encrypted::{self, SPNEGO_PROTOCOL};
+    use hvremote::ntlm::{Client, ClientConfig, Credentials};
+    use hvremote::sim::SimConfig;
+    use hvremote::sim::server::{ServerOptions, SimServer};
+    use hyper::client::conn::http1::SendRequest;
+    use hyper_util::rt::TokioIo;
+    use tokio::net::TcpStream;
+
+    const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+    async fn connect(server: &SimServer) -> SendRequest<Full<Bytes>> {
+        let stream = TcpStream::connect(server.addr()).await.unwrap();
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        sender
+    }
+
+    async fn send(
+        tx: &mut SendRequest<Full<Bytes>>,
+        auth: Option<String>,
+        ct: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Option<String>, String, Vec<u8>) {
+        let mut req = Request::post("/wsman").header(CONTENT_TYPE, ct);
+        if let Some(a) = auth {
+            req = req.header(AUTHORIZATION, a);
+        }
+        let resp = tx
+            .send_request(req.body(Full::new(Bytes::from(body))).unwrap())
+            .await
+            .unwrap();
+        let st = resp.status();
+        let www = resp
+            .headers()
+            .get(WWW_AUTHENTICATE)
+            .map(|v| v.to_str().unwrap().to_string());
+        let rct = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (
+            st,
+            www,
+            rct,
+            resp.into_body()
+                .collect()
+                .await
+                .unwrap()
+                .to_bytes()
+                .to_vec(),
+        )
+    }
+
+    fn identify() -> String {
+        super::identify()
+    }
+
+    #[tokio::test]
+    async fn authenticate_leg_may_carry_the_first_sealed_request_and_unsealed_is_refused() {
+        let server = SimServer::start(SimConfig::demo(), ServerOptions::default())
+            .await
+            .unwrap();
+        let mut tx = connect(&server).await;
+        let creds = Credentials::new("HV01\\admin", "Passw0rd!").unwrap();
+        let mut client = Client::new(ClientConfig {
+            credentials: creds,
+            target_spn: String::new(),
+            channel_bindings: None,
+        });
+        let neg = format!("Negotiate {}", B64.encode(client.negotiate()));
+        let (st, www, _, _) = send(
+            &mut tx,
+            Some(neg),
+            "application/soap+xml;charset=UTF-8",
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        let challenge = B64
+            .decode(www.unwrap().trim_start_matches("Negotiate ").trim())
+            .unwrap();
+        let auth = format!(
+            "Negotiate {}",
+            B64.encode(client.authenticate(&challenge).unwrap())
+        );
+        let mut session = client.into_session().unwrap();
+        let sealed = encrypted::encode(&mut session, SPNEGO_PROTOCOL, identify().as_bytes());
+        let ct = encrypted::content_type(SPNEGO_PROTOCOL);
+        let (st, _, rct, body) = send(&mut tx, Some(auth), &ct, sealed).await;
+        assert_eq!(st, StatusCode::OK);
+        let plain = encrypted::decode(&mut session, &rct, &body).unwrap();
+        assert!(
+            String::from_utf8(plain)
+                .unwrap()
+                .contains("IdentifyResponse")
+        );
+
+        let (st, _, _, _) = send(
+            &mut tx,
+            None,
+            "application/soap+xml;charset=UTF-8",
+            identify().into_bytes(),
+        )
+        .await;
+        assert_eq!(
+            st,
+            StatusCode::UNAUTHORIZED,
+            "unsealed request on an ntlm context"
+        );
+        assert_eq!(server.host().lock().unwrap().request_count(), 1);
+        server.stop().await.unwrap();
+    }
+}
