@@ -9,6 +9,8 @@
 //! is set (WinRM's `Basic=true` + `AllowUnencrypted=true`), with the account given as
 //! `user`, `DOMAIN\user` or `user@dns.domain`.
 //!
+//! A request with `WSMANIDENTIFY: unauthenticated` and an Identify body is answered without
+//! authentication (OS version `0.0.0`).
 //! NTLM: `Negotiate` (raw NTLMSSP or SPNEGO) per connection, then every request must be sealed
 //! (`multipart/encrypted`) and every reply is sealed (`sim::server_auth`); the AUTHENTICATE leg
 //! may carry the first sealed request. What it does not do: Kerberos, HTTPS, channel bindings.
@@ -187,6 +189,9 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
     }
     let auth = header_str(&req, AUTHORIZATION).to_string();
     let content_type = header_str(&req, CONTENT_TYPE).to_string();
+    let unauthenticated_identify =
+        header_str(&req, http::header::HeaderName::from_static("wsmanidentify"))
+            .eq_ignore_ascii_case("unauthenticated");
     let body = match Limited::new(req.into_body(), shared.opts.max_request_bytes)
         .collect()
         .await
@@ -194,6 +199,22 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
         Ok(b) => b.to_bytes(),
         Err(_) => return Ok(reply(StatusCode::PAYLOAD_TOO_LARGE, Bytes::new())),
     };
+    if auth.is_empty() && !server_auth::lock(&conn).established() && unauthenticated_identify {
+        let text = String::from_utf8_lossy(&body);
+        let out = shared
+            .host
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .identify_unauthenticated(&text);
+        if let Some(out) = out {
+            let mut r = reply(StatusCode::OK, out.body);
+            r.headers_mut().insert(
+                CONTENT_TYPE,
+                http::HeaderValue::from_static(SOAP_CONTENT_TYPE),
+            );
+            return Ok(r);
+        }
+    }
     let (scheme, token) = auth.trim().split_once(' ').unwrap_or((auth.trim(), ""));
     let mut final_token = None;
     if scheme.eq_ignore_ascii_case("Negotiate") {
