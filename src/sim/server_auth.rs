@@ -27,6 +27,7 @@ pub struct ConnAuth {
 
 /// Outcome of one `Negotiate` token.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Leg {
     /// Answer 401 with this token.
     Continue(Vec<u8>),
