@@ -15,6 +15,8 @@
 #   KRB_REALM_PORT      KDC port on 127.0.0.1 (default 60088); a busy port is refused
 #   KRB_REALM_ENCTYPES  "aes" (default) or "rc4" (RC4 keys, RC4 session keys, weak crypto allowed)
 #
+# [domain_realm] maps .other.test to OTHER.TEST, a realm without any trust: the wrong-realm test.
+#
 # Nothing is written under /etc: every path comes from KRB5_CONFIG, KRB5_KDC_PROFILE, KRB5CCNAME
 # and KRB5_KTNAME, all inside DIR. The KDC is started and stopped by PID only.
 set -euo pipefail
@@ -73,6 +75,7 @@ $client_enc
     localhost = $REALM
     .hvlab.test = $REALM
     hvlab.test = $REALM
+    .other.test = OTHER.TEST
 EOF
     cat >"$d/kdc.conf" <<EOF
 [kdcdefaults]

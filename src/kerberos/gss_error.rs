@@ -102,8 +102,13 @@ pub(crate) fn hint(cause: Cause, spn: &str) -> String {
 
 /// Build the hvremote error for a failed GSSAPI `call` (lowercase, specific, `Auth`).
 pub(crate) fn gss_failure(call: &str, spn: &str, e: &libgssapi::error::Error) -> Error {
-    let cause = classify(e.major.bits(), e.minor);
-    auth_error(call, spn, cause, &e.to_string())
+    let text = e.to_string();
+    let cause = match classify(e.major.bits(), e.minor) {
+        // No cross-realm key for the target's realm: the ticket is for the wrong realm.
+        Cause::UnknownSpn if text.contains("krbtgt/") => Cause::WrongRealm,
+        c => c,
+    };
+    auth_error(call, spn, cause, &text)
 }
 
 /// Same as [`gss_failure`] from parts (used by tests and the ticket probe).
