@@ -10,7 +10,7 @@
 
 use libgssapi::context::{ClientCtx, SecurityContext, ServerCtx};
 
-use super::gss_error::gss_failure;
+use super::gss_error::{Cause, auth_error, gss_failure};
 use super::token;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -109,7 +109,17 @@ impl KerberosSession {
     }
 
     /// Seal `plaintext`: (wrap-token header, sealed data including padding).
+    /// A client session whose ticket has expired refuses to wrap (MIT would still seal, and the
+    /// host would answer 401): the transport re-authenticates once on a new connection.
     pub fn wrap_winrm(&mut self, plaintext: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
+        if matches!(self.ctx, Ctx::Client(_)) && self.expired() {
+            return Err(auth_error(
+                "wrap",
+                &self.spn,
+                Cause::TicketExpired,
+                "the security context has expired",
+            ));
+        }
         match self.mode {
             WrapMode::Iov => self.wrap_iov(plaintext),
             WrapMode::Rotate => {
