@@ -152,3 +152,24 @@ fn ticket_expiring_mid_session_is_reported() {
         },
     );
 }
+
+#[test]
+fn realm_script_refuses_a_busy_port() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = busy.local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new("bash")
+        .arg(kerberos_support::root().join("scripts/krb-realm.sh"))
+        .arg("up")
+        .arg(dir.path().join("realm"))
+        .env("KRB_REALM_PORT", port.to_string())
+        .output()
+        .expect("run krb-realm.sh");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already in use"), "{err}");
+    assert!(
+        !dir.path().join("realm/principal").exists(),
+        "nothing created"
+    );
+}

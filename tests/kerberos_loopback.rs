@@ -273,3 +273,21 @@ fn in_process_client_and_acceptor() {
         assert!(!c.expired() && c.lifetime_secs() > 0);
     });
 }
+
+#[test]
+fn channel_bindings_must_match() {
+    in_realm("channel_bindings_must_match", "aes", no_tweak, || {
+        let cb = b"tls-server-end-point:0123456789abcdef0123456789abcdef";
+        for (theirs, ok) in [(&cb[..], true), (&b"tls-server-end-point:other"[..], false)] {
+            let mut py = Py::start();
+            py.call("bindings", &[theirs])
+                .expect("python restarts with bindings");
+            let mut client =
+                ClientContext::new(config("hv01.hvlab.test", Mech::Krb5, HttpScheme::Negotiate))
+                    .expect("client");
+            client.set_channel_bindings(cb.to_vec());
+            let first = client.step(None).expect("step").expect("token");
+            assert_eq!(py.call("accept", &[&first]).is_ok(), ok, "bindings {ok}");
+        }
+    });
+}

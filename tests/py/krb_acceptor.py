@@ -11,6 +11,7 @@ One request per line on stdin, one answer per line on stdout; fields are base64,
   unwrap_body PROTO BODY  -> ok PLAIN              (multipart/encrypted as pypsrp parses it)
   wrap_body PROTO PLAIN   -> ok BODY               (Length = len(data) + len(padding))
   client                  -> ok NAME
+  bindings APPDATA        -> ok               (restart with RFC 5929 channel bindings)
 Any failure answers "err <text>" and keeps the process alive.
 """
 import base64
@@ -35,6 +36,11 @@ def b64e(b):
 class Acceptor:
     def __init__(self):
         self.ctx = gssapi.SecurityContext(usage="accept")
+
+    def bindings(self, app_data):
+        cb = gssapi.raw.ChannelBindings(application_data=app_data)
+        self.ctx = gssapi.SecurityContext(usage="accept", channel_bindings=cb)
+        return []
 
     def accept(self, token):
         out = self.ctx.step(token)
