@@ -6,6 +6,10 @@
 #   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 #       krb5-kdc krb5-admin-server krb5-user libkrb5-dev libclang-dev pkg-config python3-gssapi
 #
+# The Rust tests start and stop their own realms through this script (tests/kerberos_support):
+#   cargo test --features kerberos --lib kerberos
+#   cargo test --features kerberos --test kerberos_loopback --test kerberos_errors
+#
 # Usage:
 #   scripts/krb-realm.sh up DIR     create realm HVLAB.TEST in DIR, start krb5kdc, kinit the user
 #   scripts/krb-realm.sh env DIR    print `export VAR=...` lines for the realm in DIR

@@ -20,7 +20,7 @@ use crate::error::{Error, ErrorKind, Result};
 pub enum WrapMode {
     /// `gss_wrap_iov` HEADER | DATA | PADDING (Linux builds); AES and RC4.
     Iov,
-    /// `gss_wrap` then rotate into the same split, `gss_unwrap` of header || data; AES only.
+    /// `gss_wrap` then rotate into the same split (AES only), `gss_unwrap` of header || data.
     Rotate,
 }
 
@@ -135,7 +135,8 @@ impl KerberosSession {
 
     /// Verify and decrypt a (header, data) pair; returns the plaintext without padding.
     pub fn unwrap_winrm(&mut self, header: &[u8], data: &[u8]) -> Result<Vec<u8>> {
-        let rc4 = header.first() == Some(&0x60);
+        // gss_unwrap_iov leaves the RFC 1964 padding in DATA; plain gss_unwrap removes it.
+        let rc4 = header.first() == Some(&0x60) && self.mode == WrapMode::Iov;
         let mut plain = match self.mode {
             WrapMode::Iov => self.unwrap_iov(header, data)?,
             WrapMode::Rotate => {
