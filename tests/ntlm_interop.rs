@@ -9,7 +9,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use hvremote::ntlm::{Client, ClientConfig, Credentials, Server, ServerConfig, Session};
 
-const USER_FILE: &str = "CORP:alice:S3cret!\n";
+const USER_FILE: &str = "CORP:alice:S3cret!\n:alice@corp.example:S3cret!\n:alice:S3cret!\n";
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -142,6 +142,8 @@ fn our_client_against_pyspnego(user: &str, cbt: Option<&[u8]>) -> Result<Session
 fn our_client_with_pyspnego_acceptor() {
     let s = our_client_against_pyspnego("CORP\\alice", None).unwrap();
     assert_eq!((s.send_seq(), s.recv_seq()), (4, 3));
+    our_client_against_pyspnego("alice@corp.example", None).unwrap();
+    our_client_against_pyspnego("alice", None).unwrap();
     let cbt = b"tls-server-end-point:0123456789abcdef0123456789abcdef";
     our_client_against_pyspnego("CORP\\alice", Some(cbt)).unwrap();
 }

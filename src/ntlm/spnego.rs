@@ -8,9 +8,9 @@
 //!
 //! mechListMIC (winrm-wire.md §2.6): NTLM always produces a MIC with our CHALLENGE, so an SPNEGO
 //! client sends a mechListMIC with its AUTHENTICATE. [`Acceptor`] verifies it with
-//! [`Session::verify`] over the initiator's DER MechTypeList (consuming incoming sequence number
-//! 0), answers with its own ([`Session::sign`], outgoing sequence number 0) in an
-//! accept-completed NegTokenResp, then resets both RC4 handles ([`Session::reset_rc4`]) as
+//! [`super::Session::verify`] over the initiator's DER MechTypeList (consuming incoming sequence number
+//! 0), answers with its own ([`super::Session::sign`], outgoing sequence number 0) in an
+//! accept-completed NegTokenResp, then resets both RC4 handles ([`super::Session::reset_rc4`]) as
 //! pyspnego and Windows do. The first sealed WinRM message on such a context therefore has
 //! sequence number 1. If the client sends no mechListMIC we complete without one and without
 //! resetting. Only NTLM is offered: an initiator whose first mech is not NTLM is rejected.
@@ -19,8 +19,8 @@
 //! [RFC 4178]: https://www.rfc-editor.org/rfc/rfc4178
 //! [MS-SPNG]: https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-spng/f377a379-c24f-4a0f-a3eb-0d835389e28a
 
-use super::server::{AuthenticatedUser, Server};
-use super::{NtlmError, Session};
+use super::NtlmError;
+pub use super::acceptor::{AcceptStep, Acceptor};
 
 /// DER content of the NTLMSSP mechanism OID 1.3.6.1.4.1.311.2.2.10.
 pub const NTLM_OID: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a];
@@ -86,7 +86,7 @@ fn tlv(b: &[u8]) -> Result<(u8, &[u8], &[u8]), NtlmError> {
 }
 
 /// Encodes one DER TLV.
-fn enc(tag: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn enc(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let len = content.len();
     if len < 0x80 {
@@ -153,9 +153,9 @@ impl NegTokenInit {
         for (t, c) in fields(inner)? {
             match t {
                 0xa0 => {
-                    let (_, list, _) = tlv(c)?;
-                    out.mech_types_der = c.get(..c.len() - tlv(c)?.2.len()).unwrap_or(c).to_vec();
-                    let mut list = list;
+                    let (_, mut list, after) = tlv(c)?;
+                    let der_len = c.len() - after.len();
+                    out.mech_types_der = c.get(..der_len).unwrap_or(c).to_vec();
                     while !list.is_empty() {
                         let (ot, oid, rest) = tlv(list)?;
                         if ot != 0x06 {
@@ -252,136 +252,9 @@ pub fn unwrap_ntlm(token: &[u8]) -> Result<Vec<u8>, NtlmError> {
     }
 }
 
-/// One step of the [`Acceptor`].
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum AcceptStep {
-    /// Send `token` in a 401 `WWW-Authenticate: Negotiate` and wait for the next token.
-    Continue(Vec<u8>),
-    /// Authentication succeeded; send `token` (if any) with the 200.
-    Complete {
-        /// Final SPNEGO token (accept-completed with mechListMIC), `None` for raw NTLM.
-        token: Option<Vec<u8>>,
-        /// The established session (boxed: it is large).
-        session: Box<Session>,
-        /// Who authenticated.
-        user: AuthenticatedUser,
-    },
-}
-
-/// Server side of `Authorization: Negotiate`: raw NTLMSSP or SPNEGO-wrapped NTLM.
-#[derive(Debug)]
-pub struct Acceptor {
-    server: Server,
-    /// `None` before the first token; `Some(None)` raw; `Some(Some(mech_types_der))` SPNEGO.
-    mode: Option<Option<Vec<u8>>>,
-}
-
-impl Acceptor {
-    /// Wraps an NTLM [`Server`].
-    pub fn new(server: Server) -> Acceptor {
-        Acceptor { server, mode: None }
-    }
-
-    /// Processes the client's next token.
-    pub fn step(&mut self, token: &[u8]) -> Result<AcceptStep, NtlmError> {
-        match self.mode.take() {
-            None => self.first(token),
-            Some(None) => {
-                let (session, user) = self.server.authenticate(token)?;
-                Ok(AcceptStep::Complete {
-                    token: None,
-                    session: Box::new(session),
-                    user,
-                })
-            }
-            Some(Some(mech_types)) => self.second_spnego(token, &mech_types),
-        }
-    }
-
-    fn first(&mut self, token: &[u8]) -> Result<AcceptStep, NtlmError> {
-        if detect(token) == TokenKind::RawNtlm {
-            let challenge = self.server.challenge(token)?;
-            self.mode = Some(None);
-            return Ok(AcceptStep::Continue(challenge));
-        }
-        let init = NegTokenInit::parse(token)?;
-        if init.mech_types.first().map(Vec::as_slice) != Some(NTLM_OID) {
-            return Err(NtlmError::Spnego("initiator does not offer ntlm first"));
-        }
-        let negotiate = init
-            .mech_token
-            .ok_or(NtlmError::Spnego("NegTokenInit without token"))?;
-        let challenge = self.server.challenge(&negotiate)?;
-        self.mode = Some(Some(init.mech_types_der));
-        Ok(AcceptStep::Continue(
-            NegTokenResp {
-                neg_state: Some(NegState::ACCEPT_INCOMPLETE),
-                supported_mech: Some(NTLM_OID.to_vec()),
-                response_token: Some(challenge),
-                mech_list_mic: None,
-            }
-            .encode(),
-        ))
-    }
-
-    fn second_spnego(&mut self, token: &[u8], mech_types: &[u8]) -> Result<AcceptStep, NtlmError> {
-        let resp = NegTokenResp::parse(token)?;
-        let auth = resp
-            .response_token
-            .ok_or(NtlmError::Spnego("NegTokenResp without token"))?;
-        let (mut session, user) = self.server.authenticate(&auth)?;
-        let mech_list_mic = match resp.mech_list_mic {
-            Some(mic) => {
-                session
-                    .verify(mech_types, &mic)
-                    .map_err(|_| NtlmError::Spnego("mechListMIC does not verify"))?;
-                let ours = session.sign(mech_types).to_vec();
-                session.reset_rc4();
-                Some(ours)
-            }
-            None => None,
-        };
-        let token = NegTokenResp {
-            neg_state: Some(NegState::ACCEPT_COMPLETED),
-            supported_mech: None,
-            response_token: None,
-            mech_list_mic,
-        }
-        .encode();
-        Ok(AcceptStep::Complete {
-            token: Some(token),
-            session: Box::new(session),
-            user,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ntlm::{Client, ClientConfig, Credentials, ServerConfig};
-
-    fn server() -> Server {
-        let cfg = ServerConfig {
-            accounts: vec![("alice".into(), "pw".into())],
-            netbios_domain: "CORP".into(),
-            dns_domain: "corp.example".into(),
-            netbios_computer: "HV01".into(),
-            dns_computer: "hv01.corp.example".into(),
-            expected_channel_bindings: None,
-        };
-        Server::new(cfg, [5; 8], 1)
-    }
-
-    fn client() -> Client {
-        let cfg = ClientConfig {
-            credentials: Credentials::new("CORP\\alice", "pw").unwrap(),
-            target_spn: "HTTP/hv01".into(),
-            channel_bindings: None,
-        };
-        Client::new_deterministic(cfg, [1; 8], [2; 16], 0)
-    }
 
     #[test]
     fn detects_and_round_trips_tokens() {
@@ -411,72 +284,7 @@ mod tests {
     }
 
     #[test]
-    fn acceptor_raw_ntlm() {
-        let (mut c, mut a) = (client(), Acceptor::new(server()));
-        let AcceptStep::Continue(chal) = a.step(&c.negotiate()).unwrap() else {
-            panic!()
-        };
-        let auth = c.authenticate(&chal).unwrap();
-        let AcceptStep::Complete {
-            token,
-            mut session,
-            user,
-        } = a.step(&auth).unwrap()
-        else {
-            panic!()
-        };
-        assert_eq!((token, user.user.as_str()), (None, "alice"));
-        let mut cs = c.into_session().unwrap();
-        let (sig, data) = cs.seal(b"x");
-        assert_eq!(session.unseal(&sig, &data).unwrap(), b"x");
-    }
-
-    #[test]
-    fn acceptor_spnego_with_mech_list_mic() {
-        let (mut c, mut a) = (client(), Acceptor::new(server()));
-        let init = NegTokenInit {
-            mech_types: vec![NTLM_OID.to_vec()],
-            mech_token: Some(c.negotiate()),
-            ..Default::default()
-        };
-        let AcceptStep::Continue(resp) = a.step(&init.encode()).unwrap() else {
-            panic!()
-        };
-        let resp = NegTokenResp::parse(&resp).unwrap();
-        assert_eq!(resp.neg_state, Some(NegState::ACCEPT_INCOMPLETE));
-        assert_eq!(resp.supported_mech.as_deref(), Some(NTLM_OID));
-        let auth = c.authenticate(&resp.response_token.unwrap()).unwrap();
-        let mut cs = c.into_session().unwrap();
-        let mech_der = enc(0x30, &enc(0x06, NTLM_OID));
-        let mic = cs.sign(&mech_der).to_vec();
-        let last = NegTokenResp {
-            response_token: Some(auth),
-            mech_list_mic: Some(mic),
-            ..Default::default()
-        };
-        let AcceptStep::Complete {
-            token, mut session, ..
-        } = a.step(&last.encode()).unwrap()
-        else {
-            panic!()
-        };
-        let fin = NegTokenResp::parse(&token.unwrap()).unwrap();
-        assert_eq!(fin.neg_state, Some(NegState::ACCEPT_COMPLETED));
-        cs.verify(&mech_der, &fin.mech_list_mic.unwrap()).unwrap();
-        cs.reset_rc4();
-        let (sig, data) = cs.seal(b"first");
-        assert_eq!(sig[12], 1);
-        assert_eq!(session.unseal(&sig, &data).unwrap(), b"first");
-    }
-
-    #[test]
-    fn rejects_non_ntlm_first_and_bad_der() {
-        let init = NegTokenInit {
-            mech_types: vec![vec![0x2a, 0x86, 0x48]],
-            mech_token: Some(vec![1]),
-            ..Default::default()
-        };
-        assert!(Acceptor::new(server()).step(&init.encode()).is_err());
+    fn rejects_bad_der() {
         assert!(tlv(&[0x30, 0x85, 1, 1, 1, 1, 1]).is_err());
         assert!(tlv(&[0x30, 0x80]).is_err());
         assert!(tlv(&[0x30, 0x82, 0x01]).is_err());
