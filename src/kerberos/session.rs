@@ -244,6 +244,11 @@ fn strip_rc4_padding(plain: &mut Vec<u8>) -> Result<()> {
     Ok(())
 }
 
+/// For `http::encrypted`. `seal` cannot fail in that trait: a failed wrap yields empty parts
+/// (the host then rejects the message) and the reason is kept for [`KerberosSession::take_last_error`].
+/// RC4 caveat: `http::encrypted::encode` writes `Length = plaintext.len()` and `decode` compares it
+/// with the unsealed plaintext, while RC4 peers (pypsrp, pyspnego) use `len + padding`; AES has no
+/// padding and is exact.
 impl crate::http::encrypted::Sealer for KerberosSession {
     fn seal(&mut self, plaintext: &[u8]) -> (Vec<u8>, Vec<u8>) {
         match self.wrap_winrm(plaintext) {
