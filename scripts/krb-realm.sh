@@ -24,6 +24,7 @@
 # Nothing is written under /etc: every path comes from KRB5_CONFIG, KRB5_KDC_PROFILE, KRB5CCNAME
 # and KRB5_KTNAME, all inside DIR. The KDC is started and stopped by PID only.
 set -euo pipefail
+export PATH="/usr/sbin:/sbin:$PATH"   # krb5kdc, kdb5_util and kadmin.local live in sbin
 
 REALM=HVLAB.TEST
 USER_PRINC=hvadmin
