@@ -12,3 +12,4 @@ pub use model::{
     VmState,
 };
 pub use options::{CaptureLiveState, ExportOptions, PropertyValue, SnapshotSelection};
+pub mod classes;
