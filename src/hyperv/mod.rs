@@ -13,3 +13,5 @@ pub use model::{
 };
 pub use options::{CaptureLiveState, ExportOptions, PropertyValue, SnapshotSelection};
 pub mod classes;
+pub mod ops;
+pub mod vm;
