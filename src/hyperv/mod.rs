@@ -13,5 +13,7 @@ pub use model::{
 };
 pub use options::{CaptureLiveState, ExportOptions, PropertyValue, SnapshotSelection};
 pub mod classes;
+pub mod export;
+pub mod job;
 pub mod ops;
 pub mod vm;
