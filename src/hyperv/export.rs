@@ -208,7 +208,9 @@ mod tests {
         }));
     }
 
-    fn invoke_call(ops: &FakeOps) -> (String, Vec<(String, String)>, Vec<(String, Arg)>) {
+    type Invoked = (String, Vec<(String, String)>, Vec<(String, Arg)>);
+
+    fn invoke_call(ops: &FakeOps) -> Invoked {
         for c in ops.calls() {
             if let Call::Invoke(u, m, s, a) = c {
                 assert_eq!(m, "ExportSystemDefinition");
