@@ -1,0 +1,548 @@
+//! WS-Enumeration Enumerate / Pull / Release with the WQL filter dialect (DSP0226 §8;
+//! WS-Enumeration 2004/09; hyperv-wsman.md §6, §18 E1–E3, E13).
+//!
+//! Builders for the three requests (Pull always carries `n:MaxElements`, whose absence means 1),
+//! a page parser that accepts `Items`/`EndOfSequence` in either the `w:` or `n:` namespace
+//! anywhere in the body (only EndOfSequence ends an enumeration), and server-side parsers of
+//! the request bodies for the simulated host. What this module does not do: loop over pages or
+//! retry (see `client`), or compose WQL (see `cim`).
+
+use crate::soap::{Envelope, Epr, MessageIdSource, SoapError};
+use crate::transport::SoapRequest;
+use crate::xml::{Element, ns};
+
+use super::{
+    ACTION_ENUMERATE, ACTION_PULL, ACTION_RELEASE, Settings, build_request, parse_response,
+};
+
+/// What each enumerated item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum EnumerationMode {
+    /// Instance elements (no `w:EnumerationMode`).
+    #[default]
+    Objects,
+    /// `EnumerateEPR`: endpoint references only.
+    Epr,
+    /// `EnumerateObjectAndEPR`: `w:Item` pairs of instance and EPR.
+    ObjectAndEpr,
+}
+
+impl EnumerationMode {
+    /// The `w:EnumerationMode` text (None for plain objects).
+    pub fn wire(self) -> Option<&'static str> {
+        match self {
+            EnumerationMode::Objects => None,
+            EnumerationMode::Epr => Some("EnumerateEPR"),
+            EnumerationMode::ObjectAndEpr => Some("EnumerateObjectAndEPR"),
+        }
+    }
+
+    /// The mode named by a `w:EnumerationMode` text.
+    pub fn from_wire(s: &str) -> Option<Self> {
+        match s.trim() {
+            "EnumerateEPR" => Some(EnumerationMode::Epr),
+            "EnumerateObjectAndEPR" => Some(EnumerationMode::ObjectAndEpr),
+            _ => None,
+        }
+    }
+}
+
+/// One enumerated item: an instance (or `w:XmlFragment`), an EPR, or both.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EnumItem {
+    /// The instance element (or the `w:XmlFragment` element of a property-list query).
+    pub instance: Option<Element>,
+    /// The endpoint reference (EPR modes).
+    pub epr: Option<Epr>,
+}
+
+/// One EnumerateResponse or PullResponse.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    /// The items, in document order.
+    pub items: Vec<EnumItem>,
+    /// The most recent `n:EnumerationContext` (None when absent or empty).
+    pub context: Option<String>,
+    /// True when `EndOfSequence` was present: the enumeration is over.
+    pub end_of_sequence: bool,
+}
+
+/// An Enumerate request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumerateRequest {
+    /// `w:ResourceURI` (the `…/v2/*` URI for WQL).
+    pub resource_uri: String,
+    /// WQL query text for `w:Filter` (None: all instances of the resource URI's class).
+    pub filter: Option<String>,
+    /// Item kind.
+    pub mode: EnumerationMode,
+    /// Send `w:OptimizeEnumeration` (items in the first reply).
+    pub optimize: bool,
+    /// `w:MaxElements` (sent only with `optimize`).
+    pub max_elements: u32,
+}
+
+impl EnumerateRequest {
+    /// An optimized Enumerate of `resource_uri` with `filter`, MaxElements 32000.
+    pub fn new(resource_uri: &str, filter: Option<&str>, mode: EnumerationMode) -> Self {
+        EnumerateRequest {
+            resource_uri: resource_uri.to_string(),
+            filter: filter.map(str::to_string),
+            mode,
+            optimize: true,
+            max_elements: super::DEFAULT_MAX_ELEMENTS,
+        }
+    }
+
+    /// Build the request (children: OptimizeEnumeration, MaxElements, EnumerationMode, Filter).
+    pub fn to_request(
+        &self,
+        s: &Settings,
+        ids: &dyn MessageIdSource,
+    ) -> Result<SoapRequest, SoapError> {
+        let headers = s.headers(ACTION_ENUMERATE, &self.resource_uri, ids);
+        build_request(&headers, |w| {
+            w.start("n:Enumerate");
+            if self.optimize {
+                w.start("w:OptimizeEnumeration").end();
+                w.leaf("w:MaxElements", &self.max_elements.to_string());
+            }
+            if let Some(mode) = self.mode.wire() {
+                w.leaf("w:EnumerationMode", mode);
+            }
+            if let Some(q) = &self.filter {
+                w.start("w:Filter")
+                    .attr("Dialect", ns::WQL_DIALECT)
+                    .text(q)
+                    .end();
+            }
+            w.end();
+            Ok(())
+        })
+    }
+}
+
+/// Build a Pull request for `context` (MaxElements is always sent).
+pub fn pull_request(
+    s: &Settings,
+    ids: &dyn MessageIdSource,
+    resource_uri: &str,
+    context: &str,
+    max_elements: u32,
+) -> Result<SoapRequest, SoapError> {
+    let headers = s.headers(ACTION_PULL, resource_uri, ids);
+    build_request(&headers, |w| {
+        w.start("n:Pull");
+        w.leaf("n:EnumerationContext", context);
+        w.leaf("n:MaxElements", &max_elements.to_string());
+        w.end();
+        Ok(())
+    })
+}
+
+/// Build a Release request for `context`.
+pub fn release_request(
+    s: &Settings,
+    ids: &dyn MessageIdSource,
+    resource_uri: &str,
+    context: &str,
+) -> Result<SoapRequest, SoapError> {
+    let headers = s.headers(ACTION_RELEASE, resource_uri, ids);
+    build_request(&headers, |w| {
+        w.start("n:Release")
+            .leaf("n:EnumerationContext", context)
+            .end();
+        Ok(())
+    })
+}
+
+fn is_items(e: &Element) -> bool {
+    e.is(ns::WSMAN, "Items") || e.is(ns::ENUMERATION, "Items")
+}
+
+/// Visit the body depth-first without entering `Items`, collecting Items elements, the last
+/// context and whether EndOfSequence occurs.
+fn scan<'a>(
+    el: &'a Element,
+    items: &mut Vec<&'a Element>,
+    ctx: &mut Option<String>,
+    eos: &mut bool,
+) {
+    for c in el.elements() {
+        if is_items(c) {
+            items.push(c);
+        } else if c.is(ns::WSMAN, "EndOfSequence") || c.is(ns::ENUMERATION, "EndOfSequence") {
+            *eos = true;
+        } else if c.is(ns::ENUMERATION, "EnumerationContext") {
+            *ctx = Some(c.text_trim()).filter(|t| !t.is_empty());
+        } else {
+            scan(c, items, ctx, eos);
+        }
+    }
+}
+
+fn to_item(el: &Element) -> Result<EnumItem, SoapError> {
+    if el.is(ns::ADDRESSING, "EndpointReference") {
+        return Ok(EnumItem {
+            instance: None,
+            epr: Some(Epr::from_element(el)?),
+        });
+    }
+    if el.is(ns::WSMAN, "Item") {
+        let epr = el
+            .child(ns::ADDRESSING, "EndpointReference")
+            .map(Epr::from_element)
+            .transpose()?;
+        let instance = el
+            .elements()
+            .find(|c| !c.is(ns::ADDRESSING, "EndpointReference"))
+            .cloned();
+        return Ok(EnumItem { instance, epr });
+    }
+    Ok(EnumItem {
+        instance: Some(el.clone()),
+        epr: None,
+    })
+}
+
+/// Parse an EnumerateResponse or PullResponse (a fault becomes [`SoapError::Fault`]).
+pub fn parse_page(status: u16, body: &str) -> Result<Page, SoapError> {
+    let env = parse_response(status, body)?;
+    page_from_envelope(&env)
+}
+
+/// Read a page out of an already parsed envelope.
+pub fn page_from_envelope(env: &Envelope) -> Result<Page, SoapError> {
+    let payload = env
+        .payload()
+        .ok_or_else(|| SoapError::Missing("enumeration response element in body".into()))?;
+    let (mut items, mut context, mut eos) = (Vec::new(), None, false);
+    scan(&env.body, &mut items, &mut context, &mut eos);
+    if items.is_empty() && context.is_none() && !eos {
+        return Err(SoapError::Missing(format!(
+            "items, context or end of sequence in <{}>",
+            payload.local
+        )));
+    }
+    let items = items
+        .into_iter()
+        .flat_map(|i| i.elements())
+        .map(to_item)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page {
+        items,
+        context,
+        end_of_sequence: eos,
+    })
+}
+
+/// A received Enumerate body (server side).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EnumerateBody {
+    /// `w:Filter` text.
+    pub filter: Option<String>,
+    /// `w:Filter/@Dialect`.
+    pub dialect: Option<String>,
+    /// `w:EnumerationMode`.
+    pub mode: EnumerationMode,
+    /// `w:OptimizeEnumeration` present.
+    pub optimize: bool,
+    /// `w:MaxElements`.
+    pub max_elements: Option<u32>,
+}
+
+fn body_child<'a>(env: &'a Envelope, ns: &str, local: &str) -> Result<&'a Element, SoapError> {
+    env.body
+        .child(ns, local)
+        .ok_or_else(|| SoapError::Missing(format!("{local} element in request body")))
+}
+
+fn parse_u32(el: Option<&Element>, what: &str) -> Result<Option<u32>, SoapError> {
+    el.map(|e| {
+        let t = e.text_trim();
+        t.parse()
+            .map_err(|_| SoapError::Invalid(format!("{what} '{t}'")))
+    })
+    .transpose()
+}
+
+/// Parse an Enumerate request body.
+pub fn parse_enumerate(env: &Envelope) -> Result<EnumerateBody, SoapError> {
+    let e = body_child(env, ns::ENUMERATION, "Enumerate")?;
+    let filter = e.child(ns::WSMAN, "Filter");
+    let mode = match e.child_text(ns::WSMAN, "EnumerationMode") {
+        Some(m) => EnumerationMode::from_wire(&m)
+            .ok_or_else(|| SoapError::Invalid(format!("w:EnumerationMode '{m}'")))?,
+        None => EnumerationMode::Objects,
+    };
+    Ok(EnumerateBody {
+        filter: filter.map(Element::text),
+        dialect: filter
+            .and_then(|f| f.attr(None, "Dialect"))
+            .map(str::to_string),
+        mode,
+        optimize: e.child(ns::WSMAN, "OptimizeEnumeration").is_some(),
+        max_elements: parse_u32(e.child(ns::WSMAN, "MaxElements"), "w:MaxElements")?,
+    })
+}
+
+/// A received Pull body (server side).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PullBody {
+    /// `n:EnumerationContext`.
+    pub context: String,
+    /// `n:MaxElements` (WS-Enumeration: absent means 1).
+    pub max_elements: Option<u32>,
+}
+
+/// Parse a Pull request body.
+pub fn parse_pull(env: &Envelope) -> Result<PullBody, SoapError> {
+    let p = body_child(env, ns::ENUMERATION, "Pull")?;
+    Ok(PullBody {
+        context: p
+            .child_text(ns::ENUMERATION, "EnumerationContext")
+            .ok_or_else(|| SoapError::Missing("n:EnumerationContext in pull".into()))?,
+        max_elements: parse_u32(p.child(ns::ENUMERATION, "MaxElements"), "n:MaxElements")?,
+    })
+}
+
+/// Parse a Release request body: the context being released.
+pub fn parse_release(env: &Envelope) -> Result<String, SoapError> {
+    body_child(env, ns::ENUMERATION, "Release")?
+        .child_text(ns::ENUMERATION, "EnumerationContext")
+        .ok_or_else(|| SoapError::Missing("n:EnumerationContext in release".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::soap::SequentialMessageIds;
+    use crate::wsman::RequestHeaders;
+
+    const STAR: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/*";
+    const CS: &str =
+        "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/Msvm_ComputerSystem";
+    const Q: &str = "SELECT * FROM Msvm_ComputerSystem WHERE ElementName = 'web01'";
+
+    fn settings() -> Settings {
+        Settings::new("http://hv01.example.test:5985/wsman")
+    }
+
+    fn names(p: &Page) -> Vec<String> {
+        p.items
+            .iter()
+            .filter_map(|i| i.instance.as_ref()?.child_text(CS, "ElementName"))
+            .collect()
+    }
+
+    #[test]
+    fn builds_enumerate_like_e1() {
+        let req = EnumerateRequest::new(STAR, Some(Q), EnumerationMode::Objects)
+            .to_request(&settings(), &SequentialMessageIds::new())
+            .unwrap();
+        let ours = Envelope::parse(&req.body).unwrap();
+        let fixture =
+            Envelope::parse(include_str!("../../fixtures/xml/enumerate_request.xml")).unwrap();
+        let mut h = RequestHeaders::parse(&ours).unwrap();
+        h.message_id = "uuid:7D3E1F20-5A6B-4C7D-8E9F-0A1B2C3D4E5F".into();
+        assert_eq!(h, RequestHeaders::parse(&fixture).unwrap());
+        assert_eq!(
+            parse_enumerate(&ours).unwrap(),
+            parse_enumerate(&fixture).unwrap()
+        );
+        let b = parse_enumerate(&ours).unwrap();
+        assert_eq!(b.filter.as_deref(), Some(Q));
+        assert_eq!(b.dialect.as_deref(), Some(ns::WQL_DIALECT));
+        assert!(b.optimize);
+        assert_eq!(b.max_elements, Some(32000));
+        assert!(ours.header.child(ns::WSMAN, "SelectorSet").is_none());
+    }
+
+    #[test]
+    fn enumerate_modes_and_escaping() {
+        let q = "SELECT * FROM X WHERE A <> 'a&b'";
+        for mode in [
+            EnumerationMode::Epr,
+            EnumerationMode::ObjectAndEpr,
+            EnumerationMode::Objects,
+        ] {
+            let req = EnumerateRequest::new(STAR, Some(q), mode)
+                .to_request(&settings(), &SequentialMessageIds::new())
+                .unwrap();
+            assert!(req.body.contains("A &lt;&gt; 'a&amp;b'"));
+            let b = parse_enumerate(&Envelope::parse(&req.body).unwrap()).unwrap();
+            assert_eq!((b.mode, b.filter.as_deref()), (mode, Some(q)));
+        }
+    }
+
+    #[test]
+    fn pull_and_release_builders() {
+        let ids = SequentialMessageIds::new();
+        let req = pull_request(&settings(), &ids, STAR, "uuid:ctx", 32000).unwrap();
+        assert_eq!(req.action, ACTION_PULL);
+        let env = Envelope::parse(&req.body).unwrap();
+        assert_eq!(
+            parse_pull(&env).unwrap(),
+            PullBody {
+                context: "uuid:ctx".into(),
+                max_elements: Some(32000)
+            }
+        );
+        let req = release_request(&settings(), &ids, STAR, "uuid:ctx").unwrap();
+        assert_eq!(
+            parse_release(&Envelope::parse(&req.body).unwrap()).unwrap(),
+            "uuid:ctx"
+        );
+        assert!(parse_release(&env).is_err());
+    }
+
+    #[test]
+    fn pages_from_fixtures() {
+        let done = parse_page(
+            200,
+            include_str!("../../fixtures/xml/enumerate_response_complete.xml"),
+        )
+        .unwrap();
+        assert_eq!(
+            (names(&done), done.context.clone(), done.end_of_sequence),
+            (vec!["web01".to_string()], None, true)
+        );
+        let part = parse_page(
+            200,
+            include_str!("../../fixtures/xml/enumerate_response_partial.xml"),
+        )
+        .unwrap();
+        assert_eq!(names(&part), ["web01", "db&cache"]);
+        assert_eq!(
+            part.context.as_deref(),
+            Some("uuid:9A8B7C6D-5E4F-4321-8765-0FEDCBA98765")
+        );
+        assert!(!part.end_of_sequence);
+        let last = parse_page(
+            200,
+            include_str!("../../fixtures/xml/pull_response_final.xml"),
+        )
+        .unwrap();
+        assert_eq!(names(&last), ["build-agent", "o'brien", "test03"]);
+        assert!(last.end_of_sequence && last.context.is_none());
+    }
+
+    /// Drop `xsi:type` (a QName value whose prefix legitimately differs; ignored per §14).
+    fn strip_types(e: &mut Element) {
+        e.attrs
+            .retain(|a| !(a.local == "type" && a.ns.as_deref() == Some(ns::XSI)));
+        for c in &mut e.children {
+            if let crate::xml::Node::Element(c) = c {
+                strip_types(c);
+            }
+        }
+    }
+
+    #[test]
+    fn prefix_independence() {
+        let a = parse_page(
+            200,
+            include_str!("../../fixtures/xml/enumerate_response_complete.xml"),
+        )
+        .unwrap();
+        let mut b = parse_page(
+            200,
+            include_str!("../../fixtures/xml/enumerate_response_complete_other_prefixes.xml"),
+        )
+        .unwrap();
+        assert_ne!(a, b, "xsi:type values differ by prefix");
+        let mut a = a;
+        for p in [&mut a, &mut b] {
+            p.items
+                .iter_mut()
+                .filter_map(|i| i.instance.as_mut())
+                .for_each(strip_types);
+        }
+        assert_eq!(a, b);
+        let env = Envelope::parse(include_str!(
+            "../../fixtures/xml/enumerate_response_complete_other_prefixes.xml"
+        ))
+        .unwrap();
+        assert_eq!(
+            env.relates_to().as_deref(),
+            Some("uuid:7D3E1F20-5A6B-4C7D-8E9F-0A1B2C3D4E5F")
+        );
+        assert_eq!(
+            env.action().as_deref(),
+            Some(crate::wsman::ACTION_ENUMERATE_RESPONSE)
+        );
+    }
+
+    #[test]
+    fn epr_object_and_fragment_items() {
+        let p = parse_page(
+            200,
+            include_str!("../../fixtures/xml/enumerate_response_epr.xml"),
+        )
+        .unwrap();
+        let epr = p.items[0].epr.as_ref().unwrap();
+        assert!(p.items[0].instance.is_none());
+        assert_eq!(
+            epr.selector("Name"),
+            Some("5C9E2A17-3B4D-4F60-8A21-7D0E6B9C4F12")
+        );
+        assert_eq!(
+            epr.selector("__cimnamespace"),
+            Some("root/virtualization/v2")
+        );
+        let p = parse_page(
+            200,
+            include_str!("../../fixtures/xml/pull_response_object_and_epr.xml"),
+        )
+        .unwrap();
+        assert_eq!(p.items.len(), 1);
+        assert_eq!(
+            p.items[0].instance.as_ref().unwrap().local,
+            "Msvm_VirtualSystemManagementService"
+        );
+        assert_eq!(
+            p.items[0].epr.as_ref().unwrap().selector("SystemName"),
+            Some("HV01")
+        );
+        assert!(!p.end_of_sequence);
+        let p = parse_page(
+            200,
+            include_str!("../../fixtures/xml/enumerate_response_fragments.xml"),
+        )
+        .unwrap();
+        assert!(p.end_of_sequence);
+        let frag = p.items[1].instance.as_ref().unwrap();
+        assert!(frag.is(ns::WSMAN, "XmlFragment"));
+        assert_eq!(frag.child_local("ElementName").unwrap().text(), "db01");
+    }
+
+    #[test]
+    fn malformed_pages_are_errors() {
+        let full = include_str!("../../fixtures/xml/enumerate_response_partial.xml");
+        for cut in [10, full.len() / 2, full.len() - 3] {
+            assert!(parse_page(200, &full[..cut]).is_err());
+        }
+        let get = include_str!("../../fixtures/xml/get_job_response.xml");
+        assert!(matches!(parse_page(200, get), Err(SoapError::Missing(_))));
+        let timed_out = include_str!("../../fixtures/xml/fault_timed_out.xml");
+        assert!(
+            parse_page(500, timed_out)
+                .unwrap_err()
+                .fault()
+                .unwrap()
+                .is_timed_out()
+        );
+        let huge = format!(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><n:PullResponse xmlns:n="{}"><n:Items><x>{}</x></n:Items></n:PullResponse></s:Body></s:Envelope>"#,
+            ns::ENUMERATION,
+            "a".repeat(4_000_000)
+        );
+        let p = parse_page(200, &huge).unwrap();
+        assert_eq!(
+            p.items[0].instance.as_ref().unwrap().text().len(),
+            4_000_000
+        );
+        assert!(!p.end_of_sequence);
+    }
+}
