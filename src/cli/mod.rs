@@ -4,6 +4,7 @@
 //! Exit codes are decided in [`exit`] and nowhere else.
 
 pub mod args;
+pub mod cmd;
 pub mod config;
 pub mod exit;
 pub mod output;
