@@ -9,6 +9,11 @@
 //! Implemented by `http::HttpTransport`, the recorder and replayer of fixtures, and the simulated
 //! host in process.
 
+pub mod fixture;
+pub mod normalize;
+pub mod record;
+pub mod replay;
+
 use std::future::Future;
 use std::pin::Pin;
 

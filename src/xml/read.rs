@@ -209,29 +209,37 @@ pub fn parse_with_limits(input: &str, limits: &Limits) -> Result<Element, XmlErr
                     Some(top) => push_text(top, &text),
                     None => {
                         if !text.trim().is_empty() {
-                            return Err(XmlError::Malformed("text outside the root element".into()));
+                            return Err(XmlError::Malformed(
+                                "text outside the root element".into(),
+                            ));
                         }
                     }
                 }
             }
             Event::CData(c) => {
                 let raw = c.into_inner();
-                let text = std::str::from_utf8(&raw)
-                    .map_err(|e| XmlError::Malformed(e.to_string()))?;
+                let text =
+                    std::str::from_utf8(&raw).map_err(|e| XmlError::Malformed(e.to_string()))?;
                 match stack.last_mut() {
                     Some(top) => push_text(top, text),
-                    None => return Err(XmlError::Malformed("cdata outside the root element".into())),
+                    None => {
+                        return Err(XmlError::Malformed("cdata outside the root element".into()));
+                    }
                 }
             }
             Event::DocType(_) => {
-                return Err(XmlError::Malformed("document type declarations are not accepted".into()));
+                return Err(XmlError::Malformed(
+                    "document type declarations are not accepted".into(),
+                ));
             }
             Event::Eof => break,
             _ => {}
         }
     }
     if !stack.is_empty() {
-        return Err(XmlError::Malformed("unexpected end of document (unclosed elements)".into()));
+        return Err(XmlError::Malformed(
+            "unexpected end of document (unclosed elements)".into(),
+        ));
     }
     root.ok_or(XmlError::NoRoot)
 }
@@ -338,7 +346,9 @@ mod tests {
 
     #[test]
     fn malformed_is_error() {
-        for bad in ["", "<a>", "<a></b>", "<p:a/>", "<a/><b/>", "text", "<a x=1/>"] {
+        for bad in [
+            "", "<a>", "<a></b>", "<p:a/>", "<a/><b/>", "text", "<a x=1/>",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }
@@ -347,19 +357,29 @@ mod tests {
     fn depth_and_attribute_limits() {
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
         assert!(matches!(parse(&deep), Err(XmlError::Limit(_))));
-        let lim = Limits { max_attributes: 2, ..Limits::default() };
+        let lim = Limits {
+            max_attributes: 2,
+            ..Limits::default()
+        };
         assert!(matches!(
             parse_with_limits(r#"<a x="1" y="2" z="3"/>"#, &lim),
             Err(XmlError::Limit(_))
         ));
-        let lim = Limits { max_bytes: 4, ..Limits::default() };
-        assert!(matches!(parse_with_limits("<abc/>", &lim), Err(XmlError::Limit(_))));
+        let lim = Limits {
+            max_bytes: 4,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            parse_with_limits("<abc/>", &lim),
+            Err(XmlError::Limit(_))
+        ));
     }
 
     #[test]
     fn xsi_nil() {
-        let e = parse(r#"<a xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="true"/>"#)
-            .unwrap();
+        let e =
+            parse(r#"<a xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="true"/>"#)
+                .unwrap();
         assert!(e.is_nil());
     }
 }

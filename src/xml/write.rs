@@ -177,7 +177,10 @@ mod tests {
         let mut w = XmlWriter::new();
         w.start("a").attr("v", "x\"'<&>\n").text("<&>]]>").end();
         let s = w.finish().unwrap();
-        assert_eq!(s, "<a v=\"x&quot;&apos;&lt;&amp;&gt;&#xA;\">&lt;&amp;&gt;]]&gt;</a>");
+        assert_eq!(
+            s,
+            "<a v=\"x&quot;&apos;&lt;&amp;&gt;&#xA;\">&lt;&amp;&gt;]]&gt;</a>"
+        );
     }
 
     #[test]
