@@ -12,6 +12,7 @@ pub use model::{
     VmState,
 };
 pub use options::{CaptureLiveState, ExportOptions, PropertyValue, SnapshotSelection};
+pub mod adapter;
 pub mod classes;
 pub mod export;
 pub mod job;

@@ -7,6 +7,7 @@ pub mod export;
 pub mod job;
 pub mod snapshots;
 pub mod vms;
+pub mod wsman;
 
 use std::future::Future;
 use std::pin::Pin;
