@@ -1,0 +1,419 @@
+//! Invoke on the simulated host: `ExportSystemDefinition`, and the job's `RequestStateChange`
+//! and `GetErrorEx` (hyperv-wsman.md §8, §10, E5–E8, E15).
+//!
+//! ExportSystemDefinition is validated the way this simulator documents (the real host's exact
+//! answer is unknown for most of these, §20):
+//! * VMMS selectors: any subset of the four keys is accepted; a wrong value or unknown key →
+//!   `w:InvalidSelectors` fault. The method then counts as invoked.
+//! * Structural problems → `w:InvalidParameter` fault: body not `ExportSystemDefinition_INPUT`,
+//!   `ComputerSystem` wrapped in `a:EndpointReference` or without ReferenceParameters/selector
+//!   `Name`, `ExportSettingData` given as nested XML or as unparsable CIM-XML, or an instance
+//!   whose CLASSNAME is not `Msvm_VirtualSystemExportSettingData`.
+//! * ReturnValue **32773** (invalid parameter): a missing parameter, a `ComputerSystem` that
+//!   names no VM, an `ExportDirectory` that is not an absolute drive (`C:\…`) or UNC
+//!   (`\\server\share…`) path, an unknown property, an unparsable or out-of-range value
+//!   (CopySnapshotConfiguration 0..=3, CaptureLiveState 0..=2, BackupIntent 0..=1, booleans
+//!   TRUE/FALSE), CopySnapshotConfiguration 2/3 without a SnapshotVirtualSystem naming a
+//!   checkpoint **of that VM**.
+//! * ReturnValue **32776** (incorrect data type): a property whose TYPE is missing or differs
+//!   from the class's CIM type, or whose array-ness differs.
+//! * Otherwise the injected return code (with `p:Job` nil), or 4096 and a job EPR.
+//!
+//! RequestStateChange: RequestedState 4 (Terminate) → JobState 8, 5 (Kill) → 9, ReturnValue 0;
+//! 2/3/6 → 32770 (not supported); other values → 32773; job already finished → 32775.
+//! GetErrorEx: ReturnValue 0, one `p:Errors` entry (escaped CIM-XML `Msvm_Error`) when the job
+//! ended in Exception, none otherwise.
+
+use super::cimxml::{self, CimInstance};
+use super::envelope::SimFault;
+use super::faults;
+use super::host::{Call, Host, check_selectors, class_of_uri};
+use super::model;
+use super::render;
+use super::state::job_state;
+use crate::xml::{Element, ns};
+
+/// ExportSystemDefinition return codes used by the simulator.
+pub mod rc {
+    /// Job started.
+    pub const JOB_STARTED: u32 = 4096;
+    /// Not supported.
+    pub const NOT_SUPPORTED: u32 = 32770;
+    /// Invalid parameter.
+    pub const INVALID_PARAMETER: u32 = 32773;
+    /// Invalid state.
+    pub const INVALID_STATE: u32 = 32775;
+    /// Incorrect data type.
+    pub const INCORRECT_TYPE: u32 = 32776;
+}
+
+const EXPORT_PROPS: [(&str, &str, bool); 15] = [
+    ("BackupIntent", "uint8", false),
+    ("Caption", "string", false),
+    ("CaptureLiveState", "uint8", false),
+    ("CopySnapshotConfiguration", "uint8", false),
+    ("CopyVmRuntimeInformation", "boolean", false),
+    ("CopyVmStorage", "boolean", false),
+    ("CreateVmExportSubdirectory", "boolean", false),
+    ("Description", "string", false),
+    ("DifferentialBackupBase", "string", false),
+    ("DisableDifferentialOfIgnoredStorage", "boolean", false),
+    ("ElementName", "string", false),
+    ("ExcludedVirtualHardDisks", "string", true),
+    ("ExportForLiveMigration", "boolean", false),
+    ("InstanceID", "string", false),
+    ("SnapshotVirtualSystem", "string", false),
+];
+
+/// Why an export is refused: a fault, or a ReturnValue.
+enum Refusal {
+    Fault(SimFault),
+    Code(u32),
+}
+
+impl From<SimFault> for Refusal {
+    fn from(f: SimFault) -> Self {
+        Refusal::Fault(f)
+    }
+}
+
+impl Host {
+    pub(crate) fn invoke(&mut self, call: &Call<'_>) -> Result<String, SimFault> {
+        let class = class_of_uri(call.req.resource_uri.as_deref())?;
+        let action = call.req.action.as_deref().unwrap_or_default();
+        let method = action
+            .strip_prefix(&render::class_uri(class))
+            .and_then(|m| m.strip_prefix('/'));
+        match (class, method) {
+            (model::VMMS, Some("ExportSystemDefinition")) => self.export(call),
+            (model::CONCRETE_JOB, Some("RequestStateChange")) => self.job_state_change(call),
+            (model::CONCRETE_JOB, Some("GetErrorEx")) => self.get_error_ex(call),
+            _ => Err(faults::action_not_supported(action)),
+        }
+    }
+
+    fn export(&mut self, call: &Call<'_>) -> Result<String, SimFault> {
+        self.check_vmms_selectors(&call.req.selectors)?;
+        self.state.export_invocations += 1;
+        let out = |code: u32, job: Option<String>| {
+            Host::output(call, model::VMMS, "p:ExportSystemDefinition_OUTPUT", |w| {
+                match &job {
+                    Some(id) => {
+                        w.start("p:Job");
+                        render::write_epr_children(
+                            w,
+                            model::CONCRETE_JOB,
+                            &[("InstanceID", id.clone())],
+                        );
+                        w.end();
+                    }
+                    None => {
+                        w.start("p:Job").attr("xsi:nil", "true").end();
+                    }
+                }
+                w.leaf("p:ReturnValue", &code.to_string());
+            })
+        };
+        let vm_guid = match self.validate_export(call.req.body.as_ref()) {
+            Ok(g) => g,
+            Err(Refusal::Fault(f)) => return Err(f),
+            Err(Refusal::Code(c)) => return Ok(out(c, None)),
+        };
+        if let Some(code) = self.state.config.faults.export_return_code {
+            return Ok(out(code, None));
+        }
+        let id = self.state.start_job(call.now, &vm_guid);
+        Ok(out(rc::JOB_STARTED, Some(id)))
+    }
+
+    fn check_vmms_selectors(&self, selectors: &[(String, String)]) -> Result<(), SimFault> {
+        let host = &self.state.config.host_name;
+        for (k, v) in check_selectors(model::VMMS, selectors)? {
+            let want = match k {
+                "CreationClassName" => model::VMMS,
+                "Name" => "vmms",
+                "SystemCreationClassName" => model::COMPUTER_SYSTEM,
+                _ => host.as_str(),
+            };
+            if !v.eq_ignore_ascii_case(want) {
+                return Err(faults::invalid_selectors(&format!("{k}={v}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns the VM GUID to export.
+    fn validate_export(&self, body: Option<&Element>) -> Result<String, Refusal> {
+        let uri = render::class_uri(model::VMMS);
+        let input = body.filter(|b| b.is(&uri, "ExportSystemDefinition_INPUT"));
+        let input = input.ok_or_else(|| {
+            faults::invalid_parameter("the body is not ExportSystemDefinition_INPUT")
+        })?;
+        let param = |n: &str| input.child(&uri, n).filter(|e| !e.is_nil());
+        let cs = param("ComputerSystem").ok_or(Refusal::Code(rc::INVALID_PARAMETER))?;
+        let guid = vm_selector(cs)?;
+        let vm = self
+            .state
+            .vm(&guid)
+            .ok_or(Refusal::Code(rc::INVALID_PARAMETER))?;
+        let dir = param("ExportDirectory")
+            .map(Element::text)
+            .unwrap_or_default();
+        if !is_absolute_windows_path(dir.trim()) {
+            return Err(Refusal::Code(rc::INVALID_PARAMETER));
+        }
+        let esd = param("ExportSettingData").ok_or(Refusal::Code(rc::INVALID_PARAMETER))?;
+        if esd.elements().next().is_some() {
+            return Err(faults::invalid_parameter(
+                "exportsettingdata must be a cim-xml string, not nested xml",
+            )
+            .into());
+        }
+        let inst =
+            cimxml::parse_instance(&esd.text()).map_err(|e| faults::invalid_parameter(&e))?;
+        if !inst
+            .class
+            .eq_ignore_ascii_case("Msvm_VirtualSystemExportSettingData")
+        {
+            return Err(faults::invalid_parameter(&format!(
+                "embedded class {} is not Msvm_VirtualSystemExportSettingData",
+                inst.class
+            ))
+            .into());
+        }
+        self.check_settings(&inst, &vm.guid)?;
+        Ok(vm.guid.clone())
+    }
+
+    fn check_settings(&self, inst: &CimInstance, vm_guid: &str) -> Result<(), Refusal> {
+        let mut config = None;
+        let mut snapshot = None;
+        for p in &inst.props {
+            let (name, ty, array) = EXPORT_PROPS
+                .iter()
+                .find(|(n, _, _)| n.eq_ignore_ascii_case(&p.name))
+                .ok_or(Refusal::Code(rc::INVALID_PARAMETER))?;
+            if !p.ty.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(ty)) || p.array != *array {
+                return Err(Refusal::Code(rc::INCORRECT_TYPE));
+            }
+            let value = p.values.first().map(|v| v.trim().to_string());
+            let max = match *name {
+                "CopySnapshotConfiguration" => 3,
+                "CaptureLiveState" => 2,
+                _ => 1,
+            };
+            match (*ty, value) {
+                (_, None) => {}
+                ("boolean", Some(v))
+                    if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") =>
+                {
+                    return Err(Refusal::Code(rc::INVALID_PARAMETER));
+                }
+                ("uint8", Some(v)) => {
+                    let n: u8 = v
+                        .parse()
+                        .map_err(|_| Refusal::Code(rc::INVALID_PARAMETER))?;
+                    if n > max {
+                        return Err(Refusal::Code(rc::INVALID_PARAMETER));
+                    }
+                    if *name == "CopySnapshotConfiguration" {
+                        config = Some(n);
+                    }
+                }
+                ("string", Some(v)) if *name == "SnapshotVirtualSystem" => snapshot = Some(v),
+                _ => {}
+            }
+        }
+        if matches!(config, Some(2 | 3)) {
+            let path = snapshot.ok_or(Refusal::Code(rc::INVALID_PARAMETER))?;
+            let id = self
+                .checkpoint_id_of_path(&path)
+                .ok_or(Refusal::Code(rc::INVALID_PARAMETER))?;
+            let vm = self
+                .state
+                .vm(vm_guid)
+                .ok_or(Refusal::Code(rc::INVALID_PARAMETER))?;
+            if !vm
+                .checkpoints
+                .iter()
+                .any(|c| c.instance_id.eq_ignore_ascii_case(&id))
+            {
+                return Err(Refusal::Code(rc::INVALID_PARAMETER));
+            }
+        }
+        Ok(())
+    }
+
+    /// The InstanceID named by a VSSD object path (`\\HOST\root\virtualization\v2:Class.InstanceID="…"`).
+    fn checkpoint_id_of_path(&self, path: &str) -> Option<String> {
+        let lower = path.to_ascii_lowercase();
+        let key_at = lower.find(".instanceid=")?;
+        let head = path.get(..key_at)?;
+        let (prefix, class) = head.rsplit_once(':').unwrap_or(("", head));
+        if !class.eq_ignore_ascii_case(model::VSSD) || !self.namespace_prefix_ok(prefix) {
+            return None;
+        }
+        unquote(path.get(key_at + ".instanceid=".len()..)?.trim())
+    }
+
+    fn namespace_prefix_ok(&self, prefix: &str) -> bool {
+        if prefix.is_empty() {
+            return true;
+        }
+        let p = prefix.replace('/', "\\");
+        let (host, nspace) = match p.strip_prefix("\\\\") {
+            Some(rest) => rest.split_once('\\').unwrap_or((rest, "")),
+            None => (".", p.as_str()),
+        };
+        let cfg = &self.state.config;
+        let host_ok = host == "."
+            || host.eq_ignore_ascii_case(&cfg.host_name)
+            || host.eq_ignore_ascii_case(&cfg.dns_name);
+        host_ok && nspace.eq_ignore_ascii_case("root\\virtualization\\v2")
+    }
+}
+
+/// The VM GUID in a REF parameter (Address + ReferenceParameters directly inside).
+fn vm_selector(cs: &Element) -> Result<String, Refusal> {
+    if cs.child(ns::ADDRESSING, "EndpointReference").is_some() {
+        return Err(faults::invalid_parameter(
+            "computersystem must not be wrapped in a:EndpointReference",
+        )
+        .into());
+    }
+    let rp = cs.child(ns::ADDRESSING, "ReferenceParameters");
+    let rp =
+        rp.ok_or_else(|| faults::invalid_parameter("computersystem has no a:ReferenceParameters"))?;
+    let uri = rp.child_text(ns::WSMAN, "ResourceURI").unwrap_or_default();
+    if class_of_uri(Some(&uri)).ok() != Some(model::COMPUTER_SYSTEM) {
+        return Err(faults::invalid_parameter(
+            "computersystem does not reference msvm_computersystem",
+        )
+        .into());
+    }
+    rp.child(ns::WSMAN, "SelectorSet")
+        .into_iter()
+        .flat_map(|s| s.children_named(ns::WSMAN, "Selector"))
+        .find(|s| {
+            s.attr(None, "Name")
+                .is_some_and(|n| n.eq_ignore_ascii_case("Name"))
+        })
+        .map(Element::text_trim)
+        .ok_or_else(|| faults::invalid_parameter("computersystem has no Name selector").into())
+}
+
+/// Strip `"…"` or `'…'` and undo `\"`, `\'`, `\\` escapes.
+fn unquote(s: &str) -> Option<String> {
+    let q = s.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = s.strip_prefix(q)?.strip_suffix(q)?;
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\\' { chars.next()? } else { c });
+    }
+    Some(out)
+}
+
+/// `C:\…` or `\\server\share…`.
+pub fn is_absolute_windows_path(p: &str) -> bool {
+    let b = p.as_bytes();
+    let drive = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
+    let unc = p
+        .strip_prefix("\\\\")
+        .and_then(|r| r.split_once('\\'))
+        .is_some_and(|(s, sh)| !s.is_empty() && !sh.is_empty());
+    drive || unc
+}
+
+impl Host {
+    fn job_id(&self, call: &Call<'_>) -> Result<String, SimFault> {
+        let inst = self.select_instance(model::CONCRETE_JOB, &call.req.selectors, call.now)?;
+        Ok(inst.get_str("InstanceID").unwrap_or_default().to_string())
+    }
+
+    fn job_state_change(&mut self, call: &Call<'_>) -> Result<String, SimFault> {
+        let id = self.job_id(call)?;
+        let uri = render::class_uri(model::CONCRETE_JOB);
+        let requested = call
+            .req
+            .body
+            .as_ref()
+            .filter(|b| b.is(&uri, "RequestStateChange_INPUT"))
+            .and_then(|b| b.child_text(&uri, "RequestedState"))
+            .and_then(|t| t.parse::<u16>().ok());
+        let now = call.now;
+        let job = self
+            .state
+            .job_mut(&id)
+            .ok_or_else(|| faults::not_found(&id))?;
+        let code = match requested {
+            Some(4 | 5) if job.ended_at(now).is_some() => rc::INVALID_STATE,
+            Some(r @ (4 | 5)) => {
+                let state = if r == 4 {
+                    job_state::TERMINATED
+                } else {
+                    job_state::KILLED
+                };
+                job.stopped = Some((now, state));
+                0
+            }
+            Some(2 | 3 | 6) => rc::NOT_SUPPORTED,
+            _ => rc::INVALID_PARAMETER,
+        };
+        Ok(Host::output(
+            call,
+            model::CONCRETE_JOB,
+            "p:RequestStateChange_OUTPUT",
+            |w| {
+                w.leaf("p:ReturnValue", &code.to_string());
+            },
+        ))
+    }
+
+    fn get_error_ex(&mut self, call: &Call<'_>) -> Result<String, SimFault> {
+        let id = self.job_id(call)?;
+        let now = call.now;
+        let job = self
+            .state
+            .job_mut(&id)
+            .ok_or_else(|| faults::not_found(&id))?;
+        let errors: Vec<String> = match (&job.outcome, job.progress(now).0) {
+            (super::state::Outcome::Exception(f), job_state::EXCEPTION) => {
+                vec![cimxml::msvm_error(
+                    &f.description,
+                    &job.vm_guid,
+                    f.error_code,
+                )]
+            }
+            _ => Vec::new(),
+        };
+        Ok(Host::output(
+            call,
+            model::CONCRETE_JOB,
+            "p:GetErrorEx_OUTPUT",
+            |w| {
+                for e in &errors {
+                    w.leaf("p:Errors", e);
+                }
+                w.leaf("p:ReturnValue", "0");
+            },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_paths_and_unquoting() {
+        assert!(is_absolute_windows_path("C:\\Exports"));
+        assert!(is_absolute_windows_path("\\\\srv\\share\\x"));
+        assert!(!is_absolute_windows_path("Exports"));
+        assert!(!is_absolute_windows_path("C:Exports"));
+        assert!(!is_absolute_windows_path("\\\\srv"));
+        assert_eq!(unquote("\"a\\\\b\\\"c\"").as_deref(), Some("a\\b\"c"));
+        assert_eq!(unquote("'x'").as_deref(), Some("x"));
+        assert_eq!(unquote("x"), None);
+    }
+}
