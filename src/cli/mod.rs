@@ -8,6 +8,7 @@ pub mod args;
 pub mod cmd;
 pub mod config;
 pub mod connect;
+pub mod demo;
 pub mod exit;
 pub mod output;
 pub mod password;
@@ -86,9 +87,10 @@ pub async fn run(cli: &Cli) -> Result<String, Error> {
         ));
     }
     match &cli.command {
-        Command::Simulate(_) | Command::Demo => Err(Error::new(
+        Command::Demo => demo::run(g).await,
+        Command::Simulate(_) => Err(Error::new(
             ErrorKind::Usage,
-            "the simulated host is not built into this version",
+            "simulate needs the simulated host's http listener, which is not built into this version",
         )),
         other => {
             let session = connect::open(g)?;
