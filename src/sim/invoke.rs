@@ -31,6 +31,7 @@ use super::host::{Call, Host, check_selectors, class_of_uri};
 use super::model;
 use super::render;
 use super::state::job_state;
+use crate::cim::path::ObjectPath;
 use crate::xml::{Element, ns};
 
 /// ExportSystemDefinition return codes used by the simulator.
@@ -244,32 +245,23 @@ impl Host {
         Ok(())
     }
 
-    /// The InstanceID named by a VSSD object path (`\\HOST\root\virtualization\v2:Class.InstanceID="…"`).
+    /// The InstanceID named by a VSSD object path (`\\HOST\root\virtualization\v2:Class.InstanceID="…"`,
+    /// parsed by `cim::path`); host, when given, must be this host (`.`, NetBIOS or DNS name)
+    /// and namespace `root\virtualization\v2`.
     fn checkpoint_id_of_path(&self, path: &str) -> Option<String> {
-        let lower = path.to_ascii_lowercase();
-        let key_at = lower.find(".instanceid=")?;
-        let head = path.get(..key_at)?;
-        let (prefix, class) = head.rsplit_once(':').unwrap_or(("", head));
-        if !class.eq_ignore_ascii_case(model::VSSD) || !self.namespace_prefix_ok(prefix) {
-            return None;
-        }
-        unquote(path.get(key_at + ".instanceid=".len()..)?.trim())
-    }
-
-    fn namespace_prefix_ok(&self, prefix: &str) -> bool {
-        if prefix.is_empty() {
-            return true;
-        }
-        let p = prefix.replace('/', "\\");
-        let (host, nspace) = match p.strip_prefix("\\\\") {
-            Some(rest) => rest.split_once('\\').unwrap_or((rest, "")),
-            None => (".", p.as_str()),
-        };
+        let p = ObjectPath::parse(path).ok()?;
         let cfg = &self.state.config;
-        let host_ok = host == "."
-            || host.eq_ignore_ascii_case(&cfg.host_name)
-            || host.eq_ignore_ascii_case(&cfg.dns_name);
-        host_ok && nspace.eq_ignore_ascii_case("root\\virtualization\\v2")
+        let host_ok = p.host.as_deref().is_none_or(|h| {
+            h == "."
+                || h.eq_ignore_ascii_case(&cfg.host_name)
+                || h.eq_ignore_ascii_case(&cfg.dns_name)
+        });
+        let ns_ok = p.namespace.as_deref().is_none_or(|n| {
+            n.replace('/', "\\")
+                .eq_ignore_ascii_case("root\\virtualization\\v2")
+        });
+        let class_ok = p.class.eq_ignore_ascii_case(model::VSSD);
+        (host_ok && ns_ok && class_ok).then(|| p.key("InstanceID").map(str::to_string))?
     }
 }
 
@@ -300,18 +292,6 @@ fn vm_selector(cs: &Element) -> Result<String, Refusal> {
         })
         .map(Element::text_trim)
         .ok_or_else(|| faults::invalid_parameter("computersystem has no Name selector").into())
-}
-
-/// Strip `"…"` or `'…'` and undo `\"`, `\'`, `\\` escapes.
-fn unquote(s: &str) -> Option<String> {
-    let q = s.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let inner = s.strip_prefix(q)?.strip_suffix(q)?;
-    let mut out = String::new();
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        out.push(if c == '\\' { chars.next()? } else { c });
-    }
-    Some(out)
 }
 
 /// `C:\…` or `\\server\share…`.
@@ -406,14 +386,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn windows_paths_and_unquoting() {
+    fn windows_paths() {
         assert!(is_absolute_windows_path("C:\\Exports"));
         assert!(is_absolute_windows_path("\\\\srv\\share\\x"));
         assert!(!is_absolute_windows_path("Exports"));
         assert!(!is_absolute_windows_path("C:Exports"));
         assert!(!is_absolute_windows_path("\\\\srv"));
-        assert_eq!(unquote("\"a\\\\b\\\"c\"").as_deref(), Some("a\\b\"c"));
-        assert_eq!(unquote("'x'").as_deref(), Some("x"));
-        assert_eq!(unquote("x"), None);
+    }
+
+    #[test]
+    fn checkpoint_paths_are_parsed_tolerantly() {
+        let h = Host::new(crate::sim::SimConfig::demo());
+        let id = "Microsoft:AB";
+        let ok = [
+            "\\\\HV01\\root\\virtualization\\v2:Msvm_VirtualSystemSettingData.InstanceID=\"Microsoft:AB\"",
+            "\\\\hv01.example.test\\Root\\Virtualization\\V2:msvm_virtualsystemsettingdata.InstanceID='Microsoft:AB'",
+            "Msvm_VirtualSystemSettingData.InstanceID=\"Microsoft:AB\"",
+        ];
+        for p in ok {
+            assert_eq!(h.checkpoint_id_of_path(p).as_deref(), Some(id), "{p}");
+        }
+        let bad = [
+            "\\\\OTHER\\root\\virtualization\\v2:Msvm_VirtualSystemSettingData.InstanceID=\"Microsoft:AB\"",
+            "\\\\HV01\\root\\cimv2:Msvm_VirtualSystemSettingData.InstanceID=\"Microsoft:AB\"",
+            "\\\\HV01\\root\\virtualization\\v2:Msvm_ComputerSystem.InstanceID=\"Microsoft:AB\"",
+            "not a path",
+        ];
+        for p in bad {
+            assert_eq!(h.checkpoint_id_of_path(p), None, "{p}");
+        }
     }
 }

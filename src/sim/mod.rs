@@ -7,9 +7,12 @@
 //! * [`wql`]: the WQL subset; [`cimxml`]: embedded CIM-XML instances.
 //! * [`scenario`]: [`scenario::SimConfig`] (flags, TOML/JSON files, fault injection, demo).
 //!
-//! Not here yet: the HTTP/NTLM listener (`sim::server`). Everything in this module is core
-//! (no sockets, files, clock reads or randomness): time arrives as `now`, a `Duration` since
-//! the simulator started, and identifiers are deterministic from the scenario's seed.
+//! * [`transport`]: [`SimTransport`], the host as an in-process `Transport` (edge: it reads
+//!   tokio's clock, so a paused test clock drives the jobs).
+//!
+//! Not here yet: the HTTP/NTLM listener (`sim::server`). Everything except [`transport`] is
+//! core (no sockets, files, clock reads or randomness): time arrives as `now`, a `Duration`
+//! since the simulator started, and identifiers are deterministic from the scenario's seed.
 //! Spec: hyperv-wsman.md §2–§13, §18 (message shapes), §19 (simulator guidance).
 
 pub mod cimxml;
@@ -22,7 +25,9 @@ pub mod model;
 pub mod render;
 pub mod scenario;
 pub mod state;
+pub mod transport;
 pub mod wql;
 
 pub use host::{Host, SimResponse};
 pub use scenario::SimConfig;
+pub use transport::SimTransport;

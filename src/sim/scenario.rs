@@ -58,7 +58,8 @@ pub struct Faults {
     pub access_denied: bool,
     /// Every response is delayed by this many milliseconds (applied by the server).
     pub delay_ms: u64,
-    /// The server closes the connection instead of answering request N (1-based).
+    /// Request N (1-based) is processed, then the connection is closed without an answer
+    /// (the reply is lost: tests that a non-idempotent call is not repeated).
     pub close_after_request: Option<u64>,
     /// Request N (1-based) is answered with a malformed (truncated) body.
     pub malformed_response_at: Option<u64>,

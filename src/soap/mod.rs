@@ -50,3 +50,53 @@ impl SoapError {
         }
     }
 }
+
+impl From<SoapError> for crate::Error {
+    /// A fault becomes kind `Fault` (with the fault attached); anything else `Protocol`.
+    fn from(e: SoapError) -> Self {
+        use crate::ErrorKind;
+        match e {
+            SoapError::Fault(f) => {
+                crate::Error::new(ErrorKind::Fault, f.to_string()).with_fault(*f)
+            }
+            other => crate::Error::new(ErrorKind::Protocol, other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn converts_to_crate_error() {
+        let f = Fault {
+            code: "Sender".into(),
+            reason: "nope".into(),
+            wsman_code: Some(5),
+            ..Fault::default()
+        };
+        let e: crate::Error = SoapError::Fault(Box::new(f.clone())).into();
+        assert_eq!(
+            (e.kind(), e.to_string().as_str()),
+            (ErrorKind::Fault, "nope (wsman code 5)")
+        );
+        assert_eq!(e.fault(), Some(&f));
+        let e: crate::Error = SoapError::Missing("x".into()).into();
+        assert_eq!(
+            (e.kind(), e.to_string().as_str()),
+            (ErrorKind::Protocol, "missing x")
+        );
+    }
+
+    #[test]
+    fn fault_parsing_is_prefix_independent() {
+        let a = include_str!("../../fixtures/xml/fault_timed_out.xml");
+        let b = r#"<Envelope xmlns="http://www.w3.org/2003/05/soap-envelope"><Body><Fault><Code><Value>Receiver</Value><Subcode><Value xmlns:m="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd">m:TimedOut</Value></Subcode></Code><Reason><Text xml:lang="en-US">The WS-Management service cannot complete the operation within the time specified in OperationTimeout.</Text></Reason><Detail><WSManFault xmlns="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858793"><Message>The WS-Management service cannot complete the operation within the time specified in OperationTimeout.</Message></WSManFault></Detail></Fault></Body></Envelope>"#;
+        let fa = Envelope::parse(a).unwrap().check_fault(500).unwrap_err();
+        let fb = Envelope::parse(b).unwrap().check_fault(500).unwrap_err();
+        assert_eq!(fa, fb);
+        assert!(fa.fault().unwrap().is_timed_out());
+    }
+}

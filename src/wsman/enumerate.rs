@@ -237,88 +237,12 @@ pub fn page_from_envelope(env: &Envelope) -> Result<Page, SoapError> {
     })
 }
 
-/// A received Enumerate body (server side).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct EnumerateBody {
-    /// `w:Filter` text.
-    pub filter: Option<String>,
-    /// `w:Filter/@Dialect`.
-    pub dialect: Option<String>,
-    /// `w:EnumerationMode`.
-    pub mode: EnumerationMode,
-    /// `w:OptimizeEnumeration` present.
-    pub optimize: bool,
-    /// `w:MaxElements`.
-    pub max_elements: Option<u32>,
-}
-
-fn body_child<'a>(env: &'a Envelope, ns: &str, local: &str) -> Result<&'a Element, SoapError> {
-    env.body
-        .child(ns, local)
-        .ok_or_else(|| SoapError::Missing(format!("{local} element in request body")))
-}
-
-fn parse_u32(el: Option<&Element>, what: &str) -> Result<Option<u32>, SoapError> {
-    el.map(|e| {
-        let t = e.text_trim();
-        t.parse()
-            .map_err(|_| SoapError::Invalid(format!("{what} '{t}'")))
-    })
-    .transpose()
-}
-
-/// Parse an Enumerate request body.
-pub fn parse_enumerate(env: &Envelope) -> Result<EnumerateBody, SoapError> {
-    let e = body_child(env, ns::ENUMERATION, "Enumerate")?;
-    let filter = e.child(ns::WSMAN, "Filter");
-    let mode = match e.child_text(ns::WSMAN, "EnumerationMode") {
-        Some(m) => EnumerationMode::from_wire(&m)
-            .ok_or_else(|| SoapError::Invalid(format!("w:EnumerationMode '{m}'")))?,
-        None => EnumerationMode::Objects,
-    };
-    Ok(EnumerateBody {
-        filter: filter.map(Element::text),
-        dialect: filter
-            .and_then(|f| f.attr(None, "Dialect"))
-            .map(str::to_string),
-        mode,
-        optimize: e.child(ns::WSMAN, "OptimizeEnumeration").is_some(),
-        max_elements: parse_u32(e.child(ns::WSMAN, "MaxElements"), "w:MaxElements")?,
-    })
-}
-
-/// A received Pull body (server side).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PullBody {
-    /// `n:EnumerationContext`.
-    pub context: String,
-    /// `n:MaxElements` (WS-Enumeration: absent means 1).
-    pub max_elements: Option<u32>,
-}
-
-/// Parse a Pull request body.
-pub fn parse_pull(env: &Envelope) -> Result<PullBody, SoapError> {
-    let p = body_child(env, ns::ENUMERATION, "Pull")?;
-    Ok(PullBody {
-        context: p
-            .child_text(ns::ENUMERATION, "EnumerationContext")
-            .ok_or_else(|| SoapError::Missing("n:EnumerationContext in pull".into()))?,
-        max_elements: parse_u32(p.child(ns::ENUMERATION, "MaxElements"), "n:MaxElements")?,
-    })
-}
-
-/// Parse a Release request body: the context being released.
-pub fn parse_release(env: &Envelope) -> Result<String, SoapError> {
-    body_child(env, ns::ENUMERATION, "Release")?
-        .child_text(ns::ENUMERATION, "EnumerationContext")
-        .ok_or_else(|| SoapError::Missing("n:EnumerationContext in release".into()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::soap::SequentialMessageIds;
     use crate::wsman::RequestHeaders;
+    use crate::wsman::server::{PullBody, parse_enumerate, parse_pull, parse_release};
 
     const STAR: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/*";
     const CS: &str =

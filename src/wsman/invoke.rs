@@ -11,7 +11,7 @@
 //! embedded instance (see `cim`) or interpret return codes (see `hyperv`).
 
 use crate::soap::names::qname;
-use crate::soap::{Envelope, Epr, MessageIdSource, SoapError};
+use crate::soap::{Epr, MessageIdSource, SoapError};
 use crate::transport::SoapRequest;
 use crate::xml::{Element, XmlWriter, ns};
 
@@ -83,7 +83,7 @@ impl InvokeRequest {
     }
 }
 
-fn write_param(w: &mut XmlWriter, q: &'static str, value: &ParamValue) {
+pub(crate) fn write_param(w: &mut XmlWriter, q: &'static str, value: &ParamValue) {
     match value {
         ParamValue::Scalar(s) | ParamValue::Embedded(s) => {
             w.leaf(q, s);
@@ -179,46 +179,13 @@ pub fn parse_output(
     })
 }
 
-/// A received Invoke body (server side).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvokeBody {
-    /// Method name (the `_INPUT` element's local name without the suffix).
-    pub method: String,
-    /// Namespace of the `_INPUT` element (the class resource URI).
-    pub class_uri: String,
-    /// Parameter elements in document order.
-    pub params: Vec<Element>,
-}
-
-impl InvokeBody {
-    /// The first parameter named `name`.
-    pub fn param(&self, name: &str) -> Option<&Element> {
-        self.params.iter().find(|e| e.local == name)
-    }
-}
-
-/// Parse an Invoke request body (server side).
-pub fn parse_invoke(env: &Envelope) -> Result<InvokeBody, SoapError> {
-    let input = env
-        .payload()
-        .ok_or_else(|| SoapError::Missing("<method>_INPUT element in invoke body".into()))?;
-    let method = input
-        .local
-        .strip_suffix("_INPUT")
-        .filter(|m| !m.is_empty())
-        .ok_or_else(|| SoapError::Invalid(format!("invoke body element <{}>", input.local)))?;
-    Ok(InvokeBody {
-        method: method.to_string(),
-        class_uri: input.ns_str().to_string(),
-        params: input.elements().cloned().collect(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::soap::Envelope;
     use crate::soap::SequentialMessageIds;
     use crate::wsman::RequestHeaders;
+    use crate::wsman::server::parse_invoke;
 
     const V2: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/";
     const ESD: &str = r#"<INSTANCE CLASSNAME="Msvm_VirtualSystemExportSettingData"><PROPERTY NAME="CopySnapshotConfiguration" TYPE="uint8"><VALUE>1</VALUE></PROPERTY><PROPERTY NAME="CopyVmRuntimeInformation" TYPE="boolean"><VALUE>TRUE</VALUE></PROPERTY><PROPERTY NAME="CopyVmStorage" TYPE="boolean"><VALUE>TRUE</VALUE></PROPERTY><PROPERTY NAME="CreateVmExportSubdirectory" TYPE="boolean"><VALUE>TRUE</VALUE></PROPERTY></INSTANCE>"#;

@@ -12,6 +12,7 @@ pub mod get;
 pub mod header;
 pub mod identify;
 pub mod invoke;
+pub mod server;
 
 use std::time::Duration;
 
@@ -112,4 +113,69 @@ pub fn parse_response(status: u16, body: &str) -> Result<Envelope, SoapError> {
     let env = Envelope::parse(body)?;
     env.check_fault(status)?;
     Ok(env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FIXTURES: [&str; 8] = [
+        include_str!("../../fixtures/xml/enumerate_response_partial.xml"),
+        include_str!("../../fixtures/xml/pull_response_object_and_epr.xml"),
+        include_str!("../../fixtures/xml/invoke_export_output.xml"),
+        include_str!("../../fixtures/xml/get_job_response.xml"),
+        include_str!("../../fixtures/xml/fault_cannot_process_filter.xml"),
+        include_str!("../../fixtures/xml/fault_wmi_error.xml"),
+        include_str!("../../fixtures/xml/identify_response.xml"),
+        include_str!("../../fixtures/xml/invoke_export_request.xml"),
+    ];
+
+    /// Feed `doc` to every parser; they may fail but must not panic.
+    fn parse_all(doc: &str) -> usize {
+        let mut ok = 0;
+        ok += usize::from(enumerate::parse_page(200, doc).is_ok());
+        ok += usize::from(invoke::parse_output(500, doc, None).is_ok());
+        ok += usize::from(get::parse(400, doc).is_ok());
+        ok += usize::from(identify::parse(200, doc).is_ok());
+        if let Ok(env) = Envelope::parse(doc) {
+            ok += usize::from(RequestHeaders::parse(&env).is_ok());
+            ok += usize::from(server::parse_invoke(&env).is_ok());
+            ok += usize::from(server::parse_enumerate(&env).is_ok());
+            ok += usize::from(server::parse_pull(&env).is_ok());
+        }
+        ok
+    }
+
+    #[test]
+    fn fixtures_parse() {
+        for f in FIXTURES {
+            assert!(parse_all(f) > 0);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn mutated_fixtures_never_panic(
+            which in 0..FIXTURES.len(),
+            cut in any::<prop::sample::Index>(),
+            at in any::<prop::sample::Index>(),
+            junk in "[<>&;:/\"'a-z0-9 =]{0,12}",
+        ) {
+            let doc = FIXTURES[which];
+            let bytes: Vec<char> = doc.chars().collect();
+            let (c, a) = (cut.index(bytes.len()), at.index(bytes.len()));
+            let truncated: String = bytes[..c].iter().collect();
+            parse_all(&truncated);
+            let mut spliced: String = bytes[..a].iter().collect();
+            spliced.push_str(&junk);
+            spliced.extend(&bytes[a..]);
+            parse_all(&spliced);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in any::<String>()) {
+            prop_assert_eq!(parse_all(&s), 0);
+        }
+    }
 }
