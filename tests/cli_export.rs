@@ -353,3 +353,47 @@ async fn missing_vm_and_failed_method_are_exit_1() {
     );
     assert_eq!(exit::code_for(&e), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn snapshots_and_job_commands() {
+    let t = host(vec![web01()], 3_000);
+    let out = run(&t, &["-o", "json", "snapshots", "web01"])
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"before") && names.contains(&"after"));
+    let out = run(
+        &t,
+        &[
+            "-o",
+            "json",
+            "export",
+            "web01",
+            "--dest",
+            "D:\\E",
+            "--no-wait",
+        ],
+    )
+    .await
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let id = v["job"]["instance_id"].as_str().unwrap().to_string();
+    assert_ne!(v["job"]["job_state"], 7);
+    let out = run(&t, &["-o", "json", "job", &id, "--wait"])
+        .await
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["job_state"], 7);
+    assert_eq!(j["percent_complete"], 100);
+    let e = run(&t, &["job", "00000000-0000-0000-0000-000000000000"])
+        .await
+        .unwrap_err();
+    assert_eq!(exit::code_for(&e), 1, "{}", e.message());
+}
