@@ -235,3 +235,46 @@ fn associators_of_lists_a_vms_checkpoints() {
         Some("Microsoft:Hyper-V:System:Realized")
     );
 }
+
+#[test]
+fn reply_shape_variations_still_parse_with_the_client() {
+    let mut cfg = SimConfig::from_flags(&[], 4);
+    cfg.variations.job_epr_wrapped = true;
+    cfg.variations.job_epr_cimnamespace = true;
+    cfg.variations.return_value_first = true;
+    cfg.variations.pull_items_in_wsman_ns = true;
+    let mut c = Client::new(cfg);
+    let all = c.instances("SELECT * FROM Msvm_ComputerSystem");
+    assert_eq!(all.len(), 5);
+    let guid = c.host.state.vms[0].guid.clone();
+    let esd = EmbeddedInstance::new("Msvm_VirtualSystemExportSettingData")
+        .uint8("CopySnapshotConfiguration", 1);
+    let inv = InvokeRequest {
+        resource_uri: format!("{}Msvm_VirtualSystemManagementService", ns::HYPERV_V2),
+        method: "ExportSystemDefinition".into(),
+        selectors: vec![(
+            "CreationClassName".into(),
+            "Msvm_VirtualSystemManagementService".into(),
+        )],
+        params: vec![
+            ("ComputerSystem".into(), ParamValue::Ref(vm_epr(&guid))),
+            (
+                "ExportDirectory".into(),
+                ParamValue::Scalar("C:\\Exports".into()),
+            ),
+            (
+                "ExportSettingData".into(),
+                ParamValue::Embedded(esd.to_cimxml().unwrap()),
+            ),
+        ],
+    };
+    let (st, body) = c.send(inv.to_request(&c.settings, &c.ids).unwrap());
+    assert!(body.contains("EndpointReference") && body.contains("__cimnamespace"));
+    let out = invoke::parse_output(st, &body, Some("ExportSystemDefinition")).unwrap();
+    assert_eq!(out.return_value, 4096);
+    let job = out.epr("Job").unwrap().unwrap();
+    let (st, body) =
+        c.send(get::request(&c.settings, &c.ids, &job.resource_uri, &job.selectors).unwrap());
+    let j = Instance::from_element(&get::parse(st, &body).unwrap()).unwrap();
+    assert_eq!(j.get_u16("JobState"), Some(2));
+}

@@ -19,10 +19,7 @@
 //!   from the class's CIM type, or whose array-ness differs.
 //! * Otherwise the injected return code (with `p:Job` nil), or 4096 and a job EPR.
 //!
-//! RequestStateChange: RequestedState 4 (Terminate) → JobState 8, 5 (Kill) → 9, ReturnValue 0;
-//! 2/3/6 → 32770 (not supported); other values → 32773; job already finished → 32775.
-//! GetErrorEx: ReturnValue 0, one `p:Errors` entry (escaped CIM-XML `Msvm_Error`) when the job
-//! ended in Exception, none otherwise.
+//! The job methods (`RequestStateChange`, `GetErrorEx`) are in `sim::job_methods`.
 
 use super::cimxml::{self, CimInstance};
 use super::envelope::SimFault;
@@ -30,9 +27,9 @@ use super::faults;
 use super::host::{Call, Host, check_selectors, class_of_uri};
 use super::model;
 use super::render;
-use super::state::job_state;
+use super::scenario::Variations;
 use crate::cim::path::ObjectPath;
-use crate::xml::{Element, ns};
+use crate::xml::{Element, XmlWriter, ns};
 
 /// ExportSystemDefinition return codes used by the simulator.
 pub mod rc {
@@ -96,23 +93,16 @@ impl Host {
     fn export(&mut self, call: &Call<'_>) -> Result<String, SimFault> {
         self.check_vmms_selectors(&call.req.selectors)?;
         self.state.export_invocations += 1;
+        let v = self.state.config.variations.clone();
         let out = |code: u32, job: Option<String>| {
             Host::output(call, model::VMMS, "p:ExportSystemDefinition_OUTPUT", |w| {
-                match &job {
-                    Some(id) => {
-                        w.start("p:Job");
-                        render::write_epr_children(
-                            w,
-                            model::CONCRETE_JOB,
-                            &[("InstanceID", id.clone())],
-                        );
-                        w.end();
-                    }
-                    None => {
-                        w.start("p:Job").attr("xsi:nil", "true").end();
-                    }
+                if v.return_value_first {
+                    w.leaf("p:ReturnValue", &code.to_string());
                 }
-                w.leaf("p:ReturnValue", &code.to_string());
+                write_job(w, job.as_deref(), &v);
+                if !v.return_value_first {
+                    w.leaf("p:ReturnValue", &code.to_string());
+                }
             })
         };
         let vm_guid = match self.validate_export(call.req.body.as_ref()) {
@@ -265,6 +255,27 @@ impl Host {
     }
 }
 
+/// `p:Job`: nil, or the job EPR (optionally wrapped, optionally with `__cimnamespace`).
+fn write_job(w: &mut XmlWriter, job: Option<&str>, v: &Variations) {
+    let Some(id) = job else {
+        w.start("p:Job").attr("xsi:nil", "true").end();
+        return;
+    };
+    let mut keys = vec![("InstanceID", id.to_string())];
+    if v.job_epr_cimnamespace {
+        keys.push(("__cimnamespace", "root/virtualization/v2".to_string()));
+    }
+    w.start("p:Job");
+    if v.job_epr_wrapped {
+        w.start("a:EndpointReference");
+    }
+    render::write_epr_children(w, model::CONCRETE_JOB, &keys);
+    if v.job_epr_wrapped {
+        w.end();
+    }
+    w.end();
+}
+
 /// The VM GUID in a REF parameter (Address + ReferenceParameters directly inside).
 fn vm_selector(cs: &Element) -> Result<String, Refusal> {
     if cs.child(ns::ADDRESSING, "EndpointReference").is_some() {
@@ -303,82 +314,6 @@ pub fn is_absolute_windows_path(p: &str) -> bool {
         .and_then(|r| r.split_once('\\'))
         .is_some_and(|(s, sh)| !s.is_empty() && !sh.is_empty());
     drive || unc
-}
-
-impl Host {
-    fn job_id(&self, call: &Call<'_>) -> Result<String, SimFault> {
-        let inst = self.select_instance(model::CONCRETE_JOB, &call.req.selectors, call.now)?;
-        Ok(inst.get_str("InstanceID").unwrap_or_default().to_string())
-    }
-
-    fn job_state_change(&mut self, call: &Call<'_>) -> Result<String, SimFault> {
-        let id = self.job_id(call)?;
-        let uri = render::class_uri(model::CONCRETE_JOB);
-        let requested = call
-            .req
-            .body
-            .as_ref()
-            .filter(|b| b.is(&uri, "RequestStateChange_INPUT"))
-            .and_then(|b| b.child_text(&uri, "RequestedState"))
-            .and_then(|t| t.parse::<u16>().ok());
-        let now = call.now;
-        let job = self
-            .state
-            .job_mut(&id)
-            .ok_or_else(|| faults::not_found(&id))?;
-        let code = match requested {
-            Some(4 | 5) if job.ended_at(now).is_some() => rc::INVALID_STATE,
-            Some(r @ (4 | 5)) => {
-                let state = if r == 4 {
-                    job_state::TERMINATED
-                } else {
-                    job_state::KILLED
-                };
-                job.stopped = Some((now, state));
-                0
-            }
-            Some(2 | 3 | 6) => rc::NOT_SUPPORTED,
-            _ => rc::INVALID_PARAMETER,
-        };
-        Ok(Host::output(
-            call,
-            model::CONCRETE_JOB,
-            "p:RequestStateChange_OUTPUT",
-            |w| {
-                w.leaf("p:ReturnValue", &code.to_string());
-            },
-        ))
-    }
-
-    fn get_error_ex(&mut self, call: &Call<'_>) -> Result<String, SimFault> {
-        let id = self.job_id(call)?;
-        let now = call.now;
-        let job = self
-            .state
-            .job_mut(&id)
-            .ok_or_else(|| faults::not_found(&id))?;
-        let errors: Vec<String> = match (&job.outcome, job.progress(now).0) {
-            (super::state::Outcome::Exception(f), job_state::EXCEPTION) => {
-                vec![cimxml::msvm_error(
-                    &f.description,
-                    &job.vm_guid,
-                    f.error_code,
-                )]
-            }
-            _ => Vec::new(),
-        };
-        Ok(Host::output(
-            call,
-            model::CONCRETE_JOB,
-            "p:GetErrorEx_OUTPUT",
-            |w| {
-                for e in &errors {
-                    w.leaf("p:Errors", e);
-                }
-                w.leaf("p:ReturnValue", "0");
-            },
-        ))
-    }
 }
 
 #[cfg(test)]

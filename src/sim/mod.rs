@@ -15,12 +15,15 @@
 //! since the simulator started, and identifiers are deterministic from the scenario's seed.
 //! Spec: hyperv-wsman.md §2–§13, §18 (message shapes), §19 (simulator guidance).
 
+pub mod associators;
 pub mod cimxml;
 pub mod enumerate;
 pub mod envelope;
 pub mod faults;
 pub mod host;
+pub mod instances;
 pub mod invoke;
+pub mod job_methods;
 pub mod model;
 pub mod render;
 pub mod scenario;

@@ -69,6 +69,21 @@ pub struct Faults {
     pub faults_with_400: bool,
 }
 
+/// Variations of Windows' reply shapes, to exercise a client's tolerance (hyperv-wsman.md §14,
+/// §19). All off by default (the shapes of §18).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Variations {
+    /// `p:Job` holds an `a:EndpointReference` wrapper around Address/ReferenceParameters.
+    pub job_epr_wrapped: bool,
+    /// The job EPR carries an extra `__cimnamespace` selector.
+    pub job_epr_cimnamespace: bool,
+    /// `p:ReturnValue` comes before `p:Job` in `_OUTPUT`.
+    pub return_value_first: bool,
+    /// PullResponse uses `w:Items` / `w:EndOfSequence` instead of the `n:` elements.
+    pub pull_items_in_wsman_ns: bool,
+}
+
 /// An injected job failure.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,6 +129,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Injected faults.
     pub faults: Faults,
+    /// Reply-shape variations.
+    pub variations: Variations,
 }
 
 impl fmt::Debug for SimConfig {
@@ -126,6 +143,7 @@ impl fmt::Debug for SimConfig {
             .field("user", &self.user)
             .field("password", &"<redacted>")
             .field("faults", &self.faults)
+            .field("variations", &self.variations)
             .finish_non_exhaustive()
     }
 }
@@ -145,6 +163,7 @@ impl Default for SimConfig {
             start_unix_secs: 1_764_115_200,
             seed: 0x5EED,
             faults: Faults::default(),
+            variations: Variations::default(),
         }
     }
 }

@@ -15,10 +15,8 @@
 //! ([`Query::resolve`]); the host turns every error into the `n:CannotProcessFilter` fault with
 //! WSManFault code 2150858778 (hyperv-wsman.md §13, E14).
 //!
-//! Also `ASSOCIATORS OF {path} [WHERE AssocClass = A ResultClass = R]` ([`Associators`]; the
-//! path is a WMI object path, parsed by `cim::path`), as libvirt lists checkpoints (§9.3, §19).
-//! Not supported: `REFERENCES OF`, `Role`/`ResultRole`/`ClassDefsOnly` clauses, `LIKE`, `ISA`,
-//! `<`/`>` comparisons (all answered with the same fault).
+//! `ASSOCIATORS OF` is parsed in `sim::associators`. Not supported: `REFERENCES OF`, `LIKE`,
+//! `ISA`, `<`/`>` comparisons (all answered with the same fault).
 
 use super::model::{self, Instance, Value};
 
@@ -58,86 +56,6 @@ pub enum Cond {
     Or(Box<Cond>, Box<Cond>),
 }
 
-/// An `ASSOCIATORS OF` query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Associators {
-    /// The object path between the braces.
-    pub path: String,
-    /// `AssocClass = …`.
-    pub assoc_class: Option<String>,
-    /// `ResultClass = …`.
-    pub result_class: Option<String>,
-}
-
-/// Parse `ASSOCIATORS OF {path} [WHERE AssocClass = A ResultClass = R]`; None when the text
-/// is not an ASSOCIATORS query at all.
-pub fn parse_associators(text: &str) -> Option<Result<Associators, WqlError>> {
-    let t = text.trim_start();
-    let head = t.get(..11)?;
-    if !head.eq_ignore_ascii_case("ASSOCIATORS") {
-        return None;
-    }
-    Some(associators_body(t.get(11..).unwrap_or_default()))
-}
-
-fn associators_body(rest: &str) -> Result<Associators, WqlError> {
-    let err = |m: &str| WqlError(m.to_string());
-    let rest = rest.trim_start();
-    let of = rest
-        .get(..2)
-        .filter(|w| w.eq_ignore_ascii_case("OF"))
-        .ok_or_else(|| err("expected of"))?;
-    let rest = rest[of.len()..]
-        .trim_start()
-        .strip_prefix('{')
-        .ok_or_else(|| err("expected {"))?;
-    let close = closing_brace(rest).ok_or_else(|| err("expected }"))?;
-    let (path, tail) = (rest[..close].trim().to_string(), &rest[close + 1..]);
-    let mut p = Parser {
-        toks: lex(tail)?,
-        pos: 0,
-    };
-    let mut q = Associators {
-        path,
-        assoc_class: None,
-        result_class: None,
-    };
-    if p.keyword("WHERE") {
-        while p.peek().is_some() {
-            let key = p.ident("assocclass or resultclass")?;
-            if !p.sym("=") {
-                return Err(err("expected = in the where clause"));
-            }
-            let value = p.ident("a class name")?;
-            match key.to_ascii_lowercase().as_str() {
-                "assocclass" => q.assoc_class = Some(value),
-                "resultclass" => q.result_class = Some(value),
-                other => return Err(WqlError(format!("{other} is not supported"))),
-            }
-        }
-    } else if p.peek().is_some() {
-        return Err(err("unexpected text after the object path"));
-    }
-    Ok(q)
-}
-
-/// Index of the `}` closing the path, skipping quoted key values.
-fn closing_brace(s: &str) -> Option<usize> {
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(_), _) if escaped => escaped = false,
-            (Some(_), '\\') => escaped = true,
-            (Some(q), c) if c == q => quote = None,
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '}') => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
 /// A parsed query; after [`Query::resolve`] class and property names are canonical.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
@@ -150,14 +68,14 @@ pub struct Query {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Tok {
+pub(super) enum Tok {
     Word(String),
     Str(String),
     Int(i64),
     Sym(&'static str),
 }
 
-fn lex(s: &str) -> Result<Vec<Tok>, WqlError> {
+pub(super) fn lex(s: &str) -> Result<Vec<Tok>, WqlError> {
     let cs: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -225,13 +143,13 @@ fn lex_int(cs: &[char], i: &mut usize, first: char) -> Result<i64, WqlError> {
         .map_err(|_| WqlError(format!("invalid number {w}")))
 }
 
-struct Parser {
-    toks: Vec<Tok>,
-    pos: usize,
+pub(super) struct Parser {
+    pub(super) toks: Vec<Tok>,
+    pub(super) pos: usize,
 }
 
 impl Parser {
-    fn peek(&self) -> Option<&Tok> {
+    pub(super) fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos)
     }
     fn next(&mut self) -> Option<Tok> {
@@ -239,7 +157,7 @@ impl Parser {
         self.pos += 1;
         t
     }
-    fn keyword(&mut self, kw: &str) -> bool {
+    pub(super) fn keyword(&mut self, kw: &str) -> bool {
         if matches!(self.peek(), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(kw)) {
             self.pos += 1;
             return true;
@@ -253,14 +171,14 @@ impl Parser {
             Err(WqlError(format!("expected {}", kw.to_lowercase())))
         }
     }
-    fn sym(&mut self, s: &str) -> bool {
+    pub(super) fn sym(&mut self, s: &str) -> bool {
         if matches!(self.peek(), Some(Tok::Sym(x)) if *x == s) {
             self.pos += 1;
             return true;
         }
         false
     }
-    fn ident(&mut self, what: &str) -> Result<String, WqlError> {
+    pub(super) fn ident(&mut self, what: &str) -> Result<String, WqlError> {
         match self.next() {
             Some(Tok::Word(w)) => Ok(w),
             _ => Err(WqlError(format!("expected {what}"))),
@@ -455,35 +373,6 @@ mod tests {
             Some(vec!["Name".to_string(), "ElementName".to_string()])
         );
         assert_eq!(query.class, "Msvm_ComputerSystem");
-    }
-
-    #[test]
-    fn associators_queries() {
-        let a = parse_associators(
-            "ASSOCIATORS OF {Msvm_ComputerSystem.CreationClassName='Msvm_ComputerSystem',Name='A}B'} \
-             WHERE AssocClass = Msvm_SnapshotOfVirtualSystem ResultClass = Msvm_VirtualSystemSettingData",
-        )
-        .unwrap()
-        .unwrap();
-        assert_eq!(
-            a.path,
-            "Msvm_ComputerSystem.CreationClassName='Msvm_ComputerSystem',Name='A}B'"
-        );
-        assert_eq!(
-            a.assoc_class.as_deref(),
-            Some("Msvm_SnapshotOfVirtualSystem")
-        );
-        assert_eq!(
-            a.result_class.as_deref(),
-            Some("Msvm_VirtualSystemSettingData")
-        );
-        assert!(parse_associators("SELECT * FROM X").is_none());
-        assert!(
-            parse_associators("associators of {X.a=1} WHERE Role = x")
-                .unwrap()
-                .is_err()
-        );
-        assert!(parse_associators("associators of {X.a=1").unwrap().is_err());
     }
 
     #[test]
