@@ -397,3 +397,29 @@ async fn snapshots_and_job_commands() {
         .unwrap_err();
     assert_eq!(exit::code_for(&e), 1, "{}", e.message());
 }
+
+#[tokio::test(start_paused = true)]
+async fn tolerates_reply_shape_variations_and_pull_timeouts() {
+    let mut c = SimConfig::from_flags(&["web01".into()], 0);
+    c.job_duration_ms = 3_000;
+    c.variations.job_epr_wrapped = true;
+    c.variations.job_epr_cimnamespace = true;
+    c.variations.return_value_first = true;
+    c.variations.pull_items_in_wsman_ns = true;
+    c.faults.first_pull_times_out = true;
+    c.generated_vms = 1500;
+    let t = Arc::new(InProcess::new(c));
+    let out = run(&t, &["-o", "json", "export", "web01", "--dest", "D:\\E"])
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["job"]["state"], "Completed");
+    let out = run(&t, &["-o", "json", "vms"]).await.unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1501);
+    let pulls = bodies(&t, "/enumeration/Pull").len();
+    assert!(
+        pulls >= 2,
+        "{pulls} pulls: the listing needed paging and a repeated pull"
+    );
+}

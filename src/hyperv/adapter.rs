@@ -19,6 +19,8 @@ use super::ops::{Arg, MethodOutput, Ops};
 
 /// Most Pull round trips per enumeration (a hostile server cannot keep us forever).
 pub const MAX_PAGES: usize = 10_000;
+/// Pulls repeated after `w:TimedOut` before giving up.
+pub const MAX_PULL_RETRIES: u32 = 5;
 
 /// [`Ops`] over a transport.
 pub struct WsManOps<T> {
@@ -94,16 +96,27 @@ impl<T: Transport> WsManOps<T> {
                 (Some(c), false) if !c.is_empty() => c.clone(),
                 _ => return Ok(out),
             };
-            let req =
-                enumerate::pull_request(&self.settings, self.ids(), &uri, &ctx, first.max_elements);
-            let resp = self.send(req, "pull").await?;
-            page = enumerate::parse_page(resp.status, &resp.body)
-                .map_err(|e| soap_error(e, "pull"))?;
+            page = self.pull(&uri, &ctx, first.max_elements).await?;
         }
         Err(Error::new(
             ErrorKind::LimitExceeded,
             format!("enumeration exceeded {MAX_PAGES} pages"),
         ))
+    }
+
+    /// One Pull; a `w:TimedOut` fault (the host had nothing ready within OperationTimeout) is
+    /// answered by pulling again with the same context, up to [`MAX_PULL_RETRIES`] times.
+    async fn pull(&self, uri: &str, ctx: &str, max: u32) -> Result<enumerate::Page, Error> {
+        let mut attempt = 0;
+        loop {
+            let req = enumerate::pull_request(&self.settings, self.ids(), uri, ctx, max);
+            let resp = self.send(req, "pull").await?;
+            match enumerate::parse_page(resp.status, &resp.body) {
+                Ok(p) => return Ok(p),
+                Err(e) if attempt < MAX_PULL_RETRIES && is_timed_out(&e) => attempt += 1,
+                Err(e) => return Err(soap_error(e, "pull")),
+            }
+        }
     }
 
     async fn invoke_once(
@@ -140,6 +153,11 @@ impl<T: Transport> WsManOps<T> {
         }
         Ok(m)
     }
+}
+
+fn is_timed_out(e: &SoapError) -> bool {
+    e.fault()
+        .is_some_and(|f| f.subcode_local() == Some("TimedOut"))
 }
 
 fn param(a: &Arg) -> ParamValue {
