@@ -81,3 +81,32 @@ fn basic_over_http_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&o.stderr).contains("pw\n"));
 }
+
+#[test]
+fn refused_connection_is_exit_4() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    let o = Command::new(env!("CARGO_BIN_EXE_hvremote"))
+        .args([
+            "-H",
+            &format!("127.0.0.1:{port}"),
+            "-u",
+            "admin",
+            "-o",
+            "json",
+            "vms",
+        ])
+        .env("HVREMOTE_PASSWORD", "s3cret-pw")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["error"]["kind"], "connect");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!all.contains("s3cret-pw"));
+}

@@ -8,9 +8,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::args::GlobalArgs;
+use super::args::{AuthArg, GlobalArgs};
 use super::config;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
+use crate::http::tls::TlsOptions;
+use crate::http::{Auth, Endpoint, HttpConfig, HttpTransport};
 use crate::hyperv::adapter::WsManOps;
 use crate::transport::record::{Recorder, Redaction};
 use crate::transport::replay::Replayer;
@@ -99,16 +101,29 @@ pub fn open(g: &GlobalArgs) -> Result<Session, Error> {
     Ok(s)
 }
 
-/// The HTTP transport to the host named by the flags.
+/// The HTTP transport to the host named by the flags (reads the password).
 pub fn http_transport(g: &GlobalArgs) -> Result<DynTransport, Error> {
     let env_set = std::env::var_os(super::password::PASSWORD_ENV).is_some();
     let conn = config::connection(g, env_set)?;
-    let _password = super::password::obtain(conn.password, &conn.user)?;
-    Err(Error::new(
-        ErrorKind::Connect,
-        format!(
-            "cannot connect to {}: the http transport is not built into this version",
-            conn.url
-        ),
-    ))
+    let mut endpoint = Endpoint::parse(g.host.as_deref().unwrap_or_default(), g.https)?;
+    if let Some(p) = g.port {
+        endpoint.port = p;
+    }
+    let password = super::password::obtain(conn.password, &conn.user)?;
+    let mut cfg = HttpConfig::new(endpoint, conn.user.clone(), password.expose());
+    cfg.auth = match conn.auth {
+        AuthArg::Negotiate => Auth::Negotiate,
+        AuthArg::Ntlm => Auth::Ntlm,
+        AuthArg::Basic => Auth::Basic,
+    };
+    cfg.tls = TlsOptions {
+        cacert: conn.tls.cacert.into_iter().collect(),
+        danger_accept_invalid_certs: conn.tls.danger_insecure,
+        tls_server_name: conn.tls.server_name,
+    };
+    cfg.allow_unencrypted = conn.danger_allow_unencrypted;
+    cfg.connect_timeout = conn.connect_timeout;
+    cfg.read_timeout = conn.read_timeout;
+    cfg.max_response_bytes = conn.max_response_size;
+    Ok(Arc::new(HttpTransport::connect_lazy(cfg)?))
 }
