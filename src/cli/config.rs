@@ -1,7 +1,7 @@
 //! Validated settings built from the raw command line ([`super::args`]) and the environment.
 //!
-//! Decides the endpoint URL (host, `host:port` or URL; `--https`; `--port`), refuses unsafe or
-//! contradictory combinations (Basic over plain HTTP without `--allow-unencrypted`, TLS options
+//! Decides the endpoint URL (`http::Endpoint`: host, `host:port` or URL; `--https`; `--port`),
+//! refuses unsafe or contradictory combinations (Basic over plain HTTP without `--allow-unencrypted`, TLS options
 //! without HTTPS), and says where the password comes from. Reading the password itself is
 //! [`super::password`]'s job. Nothing here touches the network.
 
@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::args::{AuthArg, GlobalArgs, OutputArg};
 use crate::error::{Error, ErrorKind};
+use crate::http::Endpoint;
 
 /// Where the password comes from (never a flag value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,10 +35,12 @@ pub struct TlsOptions {
 }
 
 /// Validated connection settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Connection {
     /// `http(s)://host:port/wsman`.
     pub url: String,
+    /// The parsed endpoint.
+    pub endpoint: Endpoint,
     /// Host name (without port or brackets).
     pub host: String,
     /// Whether the URL is HTTPS.
@@ -98,7 +101,11 @@ pub fn connection(g: &GlobalArgs, password_env_set: bool) -> Result<Connection, 
         .as_deref()
         .filter(|h| !h.trim().is_empty())
         .ok_or_else(|| usage("no host given (use -H/--host or HVREMOTE_HOST)"))?;
-    let (host, https, url) = endpoint_url(raw.trim(), g.https, g.port)?;
+    let mut endpoint = Endpoint::parse(raw, g.https)?;
+    if let Some(p) = g.port {
+        endpoint.port = p;
+    }
+    let (https, url, host) = (endpoint.is_https(), endpoint.url(), endpoint.host.clone());
     let user = g
         .user
         .clone()
@@ -123,6 +130,7 @@ pub fn connection(g: &GlobalArgs, password_env_set: bool) -> Result<Connection, 
     };
     Ok(Connection {
         url,
+        endpoint,
         host,
         https,
         user,
@@ -149,79 +157,6 @@ fn secs(v: Option<u64>, default: Duration) -> Result<Duration, Error> {
     }
 }
 
-/// Resolve `host`, `host:port`, `[v6]:port` or a URL into (host, https, url).
-pub fn endpoint_url(
-    raw: &str,
-    https_flag: bool,
-    port: Option<u16>,
-) -> Result<(String, bool, String), Error> {
-    let (scheme_https, rest) = if let Some(r) = strip_prefix_ci(raw, "https://") {
-        (Some(true), r)
-    } else if let Some(r) = strip_prefix_ci(raw, "http://") {
-        (Some(false), r)
-    } else if raw.contains("://") {
-        return Err(usage(format!("unsupported url scheme in host '{raw}'")));
-    } else {
-        (None, raw)
-    };
-    let https = scheme_https.unwrap_or(false) || https_flag;
-    if scheme_https == Some(false) && https_flag {
-        return Err(usage("--https contradicts the http:// url given as host"));
-    }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/wsman"),
-    };
-    let (host, host_port) = split_host_port(authority)?;
-    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || "@?#".contains(c)) {
-        return Err(usage(format!("invalid host '{raw}'")));
-    }
-    let port = port
-        .or(host_port)
-        .unwrap_or(if https { 5986 } else { 5985 });
-    let shown = if host.contains(':') {
-        format!("[{host}]")
-    } else {
-        host.clone()
-    };
-    let scheme = if https { "https" } else { "http" };
-    let path = if path == "/" { "/wsman" } else { path };
-    Ok((host, https, format!("{scheme}://{shown}:{port}{path}")))
-}
-
-fn strip_prefix_ci<'a>(s: &'a str, p: &str) -> Option<&'a str> {
-    let head = s.get(..p.len())?;
-    head.eq_ignore_ascii_case(p).then(|| &s[p.len()..])
-}
-
-fn split_host_port(a: &str) -> Result<(String, Option<u16>), Error> {
-    let bad_port = || usage(format!("invalid port in '{a}'"));
-    if let Some(rest) = a.strip_prefix('[') {
-        let end = rest
-            .find(']')
-            .ok_or_else(|| usage(format!("invalid host '{a}'")))?;
-        let host = rest[..end].to_string();
-        let tail = &rest[end + 1..];
-        let port = match tail.strip_prefix(':') {
-            Some(p) => Some(p.parse::<u16>().map_err(|_| bad_port())?),
-            None if tail.is_empty() => None,
-            None => return Err(usage(format!("invalid host '{a}'"))),
-        };
-        return Ok((host, port));
-    }
-    match a.matches(':').count() {
-        0 => Ok((a.to_string(), None)),
-        1 => {
-            let (h, p) = a.split_once(':').unwrap_or((a, ""));
-            Ok((
-                h.to_string(),
-                Some(p.parse::<u16>().map_err(|_| bad_port())?),
-            ))
-        }
-        _ => Ok((a.to_string(), None)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,21 +171,24 @@ mod tests {
 
     #[test]
     fn endpoint_forms() {
-        let u = |h, s, p| endpoint_url(h, s, p).unwrap().2;
-        assert_eq!(u("hv01", false, None), "http://hv01:5985/wsman");
-        assert_eq!(u("hv01", true, None), "https://hv01:5986/wsman");
-        assert_eq!(u("hv01:8080", false, None), "http://hv01:8080/wsman");
-        assert_eq!(u("hv01:8080", false, Some(1)), "http://hv01:1/wsman");
+        let u = |h: &str, https: bool, port: Option<u16>| {
+            let mut a = g(h);
+            a.https = https;
+            a.port = port;
+            connection(&a, true).map(|c| c.url)
+        };
+        assert_eq!(u("hv01", false, None).unwrap(), "http://hv01:5985/wsman");
+        assert_eq!(u("hv01", true, None).unwrap(), "https://hv01:5986/wsman");
         assert_eq!(
-            u("https://hv01/wsman", false, None),
-            "https://hv01:5986/wsman"
+            u("hv01:8080", false, None).unwrap(),
+            "http://hv01:8080/wsman"
         );
-        assert_eq!(u("[::1]:5985", false, None), "http://[::1]:5985/wsman");
-        assert_eq!(u("::1", false, None), "http://[::1]:5985/wsman");
-        assert!(endpoint_url("hv01:x", false, None).is_err());
-        assert!(endpoint_url("ftp://hv01", false, None).is_err());
-        assert!(endpoint_url("http://hv01", true, None).is_err());
-        assert!(endpoint_url("", false, None).is_err());
+        assert_eq!(
+            u("hv01:8080", false, Some(1)).unwrap(),
+            "http://hv01:1/wsman"
+        );
+        assert!(u("ftp://hv01", false, None).is_err());
+        assert!(u("http://hv01", true, None).is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::args::{AuthArg, GlobalArgs};
 use super::config;
 use crate::error::Error;
 use crate::http::tls::TlsOptions;
-use crate::http::{Auth, Endpoint, HttpConfig, HttpTransport};
+use crate::http::{Auth, HttpConfig, HttpTransport};
 use crate::hyperv::adapter::WsManOps;
 use crate::transport::record::{Recorder, Redaction};
 use crate::transport::replay::Replayer;
@@ -105,10 +105,7 @@ pub fn open(g: &GlobalArgs) -> Result<Session, Error> {
 pub fn http_transport(g: &GlobalArgs) -> Result<DynTransport, Error> {
     let env_set = std::env::var_os(super::password::PASSWORD_ENV).is_some();
     let conn = config::connection(g, env_set)?;
-    let mut endpoint = Endpoint::parse(g.host.as_deref().unwrap_or_default(), g.https)?;
-    if let Some(p) = g.port {
-        endpoint.port = p;
-    }
+    let endpoint = conn.endpoint.clone();
     let password = super::password::obtain(conn.password, &conn.user)?;
     let mut cfg = HttpConfig::new(endpoint, conn.user.clone(), password.expose());
     cfg.auth = match conn.auth {
