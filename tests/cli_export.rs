@@ -423,3 +423,33 @@ async fn tolerates_reply_shape_variations_and_pull_timeouts() {
         "{pulls} pulls: the listing needed paging and a repeated pull"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn cancel_on_interrupt_asks_the_host_to_stop_the_job() {
+    let t = host(vec![web01()], 600_000);
+    let argv = [
+        "hvremote",
+        "export",
+        "web01",
+        "--dest",
+        "D:\\E",
+        "--cancel-on-interrupt",
+    ];
+    let cli = Cli::try_parse_from(argv).unwrap();
+    let Command::Export(a) = &cli.command else {
+        panic!("export")
+    };
+    let session = Session::over(t.clone(), None);
+    let interrupt = Box::pin(tokio::time::sleep(Duration::from_secs(3)));
+    let mut obs = CollectingObserver::default();
+    let e = cmd::export::run(&session.ops, a, cli.global.output, &mut obs, interrupt)
+        .await
+        .unwrap_err();
+    assert_eq!(exit::code_for(&e), 130);
+    assert!(e.message().contains("cancel"), "{}", e.message());
+    assert_eq!(bodies(&t, "/RequestStateChange").len(), 1);
+    let id = e.job().unwrap().instance_id.clone();
+    let out = run(&t, &["-o", "json", "job", &id]).await.unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(matches!(v["job_state"].as_u64(), Some(8 | 9)), "{v}");
+}
