@@ -9,7 +9,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use hvremote::ntlm::{Client, ClientConfig, Credentials, Server, ServerConfig, Session};
 
-const USER_FILE: &str = "CORP:alice:S3cret!\n";
+const USER_FILE: &str = "CORP:alice:S3cret!\n:alice@corp.example:S3cret!\n:alice:S3cret!\n";
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -142,6 +142,8 @@ fn our_client_against_pyspnego(user: &str, cbt: Option<&[u8]>) -> Result<Session
 fn our_client_with_pyspnego_acceptor() {
     let s = our_client_against_pyspnego("CORP\\alice", None).unwrap();
     assert_eq!((s.send_seq(), s.recv_seq()), (4, 3));
+    our_client_against_pyspnego("alice@corp.example", None).unwrap();
+    our_client_against_pyspnego("alice", None).unwrap();
     let cbt = b"tls-server-end-point:0123456789abcdef0123456789abcdef";
     our_client_against_pyspnego("CORP\\alice", Some(cbt)).unwrap();
 }
@@ -217,4 +219,41 @@ fn pyspnego_client_with_our_server_all_user_forms() {
 fn our_server_rejects_pyspnego_wrong_password() {
     let err = pyspnego_client_against_our_server("CORP\\alice", "Wr0ng", None).unwrap_err();
     assert!(err.contains("does not verify"), "{err}");
+}
+
+/// pyspnego with protocol "negotiate" (as pypsrp `auth="negotiate"` uses it) against our
+/// SPNEGO acceptor: NegTokenInit/NegTokenResp, mechListMIC both ways, RC4 reset, first sealed
+/// message at sequence number 1.
+#[test]
+fn pyspnego_spnego_client_with_our_acceptor() {
+    use hvremote::ntlm::spnego::{AcceptStep, Acceptor, TokenKind, detect};
+    let mut peer = Peer::spawn(&["client", "--negotiate", "CORP\\alice", "S3cret!", "-"]);
+    let mut acceptor = Acceptor::new(Server::new(server_cfg(None), [0x22; 8], 1));
+    let init = peer.step(None).unwrap();
+    assert_eq!(detect(&init), TokenKind::NegTokenInit);
+    let AcceptStep::Continue(resp) = acceptor.step(&init).unwrap() else {
+        panic!("expected a challenge")
+    };
+    let last = peer.step(Some(&resp)).unwrap();
+    assert_eq!(detect(&last), TokenKind::NegTokenResp);
+    let AcceptStep::Complete {
+        token: Some(fin),
+        mut session,
+        ..
+    } = acceptor.step(&last).unwrap()
+    else {
+        panic!("expected completion with a final token")
+    };
+    let w = peer.call(&format!("step {}", hex(&fin)));
+    assert_eq!(w.last().map(String::as_str), Some("1"), "{w:?}");
+    for i in 0..3 {
+        let (sig, data) = peer.wrap(format!("req {i}").as_bytes());
+        assert_eq!(sig[12], 1 + i, "seq starts at 1 after the mechListMIC");
+        assert_eq!(
+            session.unseal(&sig, &data).unwrap(),
+            format!("req {i}").as_bytes()
+        );
+        let (sig, data) = session.seal(b"reply");
+        assert_eq!(peer.unwrap(&sig, &data).unwrap(), b"reply");
+    }
 }

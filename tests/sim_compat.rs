@@ -278,3 +278,45 @@ fn reply_shape_variations_still_parse_with_the_client() {
     let j = Instance::from_element(&get::parse(st, &body).unwrap()).unwrap();
     assert_eq!(j.get_u16("JobState"), Some(2));
 }
+
+#[test]
+fn provider_and_wmi_error_fault_details_parse_with_the_client() {
+    let mut c = Client::new(SimConfig::demo());
+    let star = format!("{}*", ns::HYPERV_V2);
+    let e = EnumerateRequest::new(
+        &star,
+        Some("SELECT * FROM Msvm_Nope"),
+        EnumerationMode::Objects,
+    );
+    let (st, body) = c.send(e.to_request(&c.settings, &c.ids).unwrap());
+    assert!(body.contains("ProviderFault") && body.contains("__ExtendedStatus"));
+    let err = enumerate::parse_page(st, &body).unwrap_err();
+    let f = err.fault().unwrap();
+    assert_eq!(f.wsman_code, Some(2150858778));
+    let msg = f.wsman_message.clone().unwrap_or_default();
+    assert!(msg.contains("class does not exist"), "{msg}");
+
+    let guid = c.host.state.vms[0].guid.clone();
+    let inv = InvokeRequest {
+        resource_uri: format!("{}Msvm_VirtualSystemManagementService", ns::HYPERV_V2),
+        method: "ExportSystemDefinition".into(),
+        selectors: vec![],
+        params: vec![
+            ("ComputerSystem".into(), ParamValue::Ref(vm_epr(&guid))),
+            (
+                "ExportDirectory".into(),
+                ParamValue::Scalar("C:\\Exports".into()),
+            ),
+            (
+                "ExportSettingData".into(),
+                ParamValue::Embedded("<INSTANCE CLASSNAME=\"Msvm_Other\"/>".into()),
+            ),
+        ],
+    };
+    let (st, body) = c.send(inv.to_request(&c.settings, &c.ids).unwrap());
+    let err = invoke::parse_output(st, &body, Some("ExportSystemDefinition")).unwrap_err();
+    let f = err.fault().unwrap();
+    assert_eq!(f.subcode_local(), Some("InvalidParameter"));
+    let wmi = f.wmi_error.clone().expect("msft_wmierror detail");
+    assert_eq!(wmi.error_code.as_deref(), Some("2147749896"));
+}

@@ -19,6 +19,7 @@
 //!
 //! [MS-NLMP]: https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nlmp/b38c36ed-2804-4868-a9ff-8dd3182128e4
 
+mod acceptor;
 mod authenticate;
 mod avpair;
 mod challenge;
@@ -27,11 +28,14 @@ mod credentials;
 mod crypto;
 mod error;
 mod negotiate;
+#[cfg(test)]
+mod proptests;
 mod seal;
 mod server;
 pub mod spnego;
 mod wire;
 
+pub use acceptor::{AcceptStep, Acceptor};
 pub use authenticate::AuthenticateMessage;
 pub use avpair::{AvId, AvPairs};
 pub use challenge::ChallengeMessage;

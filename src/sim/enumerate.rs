@@ -137,8 +137,13 @@ impl Host {
                         .map_err(|e| faults::cannot_process_filter(&e))?;
                     return Ok(found.iter().map(|i| render::item(i, None, mode)).collect());
                 }
-                let q = wql::parse(&f.text()).and_then(wql::Query::resolve);
-                let q = q.map_err(|e| faults::cannot_process_filter(&e.to_string()))?;
+                let text = f.text();
+                let parsed = wql::parse(&text)
+                    .map_err(|e| faults::query_failed(&text, &e.to_string(), false))?;
+                let unknown_class = model::canonical_class(&parsed.class).is_none();
+                let q = parsed
+                    .resolve()
+                    .map_err(|e| faults::query_failed(&text, &e.to_string(), unknown_class))?;
                 if uri_class.is_some_and(|c| c != q.class) {
                     return Err(faults::cannot_process_filter(
                         "the query class differs from the resource uri class",

@@ -161,12 +161,12 @@ impl Host {
             .into());
         }
         let inst =
-            cimxml::parse_instance(&esd.text()).map_err(|e| faults::invalid_parameter(&e))?;
+            cimxml::parse_instance(&esd.text()).map_err(|e| faults::wmi_invalid_parameter(&e))?;
         if !inst
             .class
             .eq_ignore_ascii_case("Msvm_VirtualSystemExportSettingData")
         {
-            return Err(faults::invalid_parameter(&format!(
+            return Err(faults::wmi_invalid_parameter(&format!(
                 "embedded class {} is not Msvm_VirtualSystemExportSettingData",
                 inst.class
             ))

@@ -1,6 +1,6 @@
 //! The in-memory Hyper-V host: VMs, checkpoints, the VMMS singleton and export jobs.
 //!
-//! What it does: holds the model and produces WMI [`Instance`]s of it at a given `now`
+//! What it does: holds the model and produces WMI [`Instance`](super::model::Instance)s of it at a given `now`
 //! (a `Duration` since the simulator started, passed in by the caller: no clock reads here).
 //! Jobs advance with `now`: JobState 2 (New) for the first 200 ms, then 4 (Running) with
 //! PercentComplete rising linearly, then 7 (Completed, 100 %) after the configured duration,
@@ -124,7 +124,8 @@ pub struct State {
 }
 
 impl State {
-    /// Build the state of a scenario.
+    /// Build the state of a scenario. Names may hold any characters; those XML 1.0 cannot
+    /// carry (most C0 controls) are replaced by U+FFFD, since no WinRM reply could hold them.
     pub fn new(config: SimConfig) -> Self {
         let mut st = State {
             config,
@@ -140,12 +141,12 @@ impl State {
                 .iter()
                 .map(|n| Checkpoint {
                     instance_id: format!("Microsoft:{}", st.fresh_guid()),
-                    name: n.clone(),
+                    name: xml_safe(n),
                 })
                 .collect();
             st.vms.push(Vm {
                 guid,
-                name: spec.name,
+                name: xml_safe(&spec.name),
                 enabled_state: spec.state,
                 checkpoints,
             });
@@ -206,6 +207,10 @@ impl State {
     }
 }
 
+fn xml_safe(s: &str) -> String {
+    s.replace(|c| !crate::xml::write::is_xml_char(c), "\u{FFFD}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +239,12 @@ mod tests {
         assert!(st.job_mut(&id).is_some());
         st.advance(Duration::from_secs(18 + 300));
         assert!(st.job_mut(&id).is_none());
+    }
+
+    #[test]
+    fn names_keep_quotes_but_lose_forbidden_characters() {
+        let st = State::new(SimConfig::from_flags(&["a'b\"c\u{1}".into()], 0));
+        assert_eq!(st.vms[0].name, "a'b\"c\u{FFFD}");
     }
 
     #[test]
