@@ -13,6 +13,7 @@ pub mod exit;
 pub mod output;
 pub mod password;
 pub mod progress;
+pub mod simulate;
 
 use std::process::ExitCode;
 
@@ -88,10 +89,7 @@ pub async fn run(cli: &Cli) -> Result<String, Error> {
     }
     match &cli.command {
         Command::Demo => demo::run(g).await,
-        Command::Simulate(_) => Err(Error::new(
-            ErrorKind::Usage,
-            "simulate needs the simulated host's http listener, which is not built into this version",
-        )),
+        Command::Simulate(a) => simulate::run(g, a).await,
         other => {
             let session = connect::open(g)?;
             let res = run_remote(&session, other, g).await;
