@@ -2,8 +2,9 @@
 //!
 //! [`InProcess`] hands each request envelope to `sim::Host::handle` with the time elapsed on
 //! tokio's clock (so paused-clock tests run long jobs instantly) and records every request.
-//! `demo` exports a VM from such a host, showing progress and the result. (The HTTP listener
-//! with NTLM and sealing is `sim::server`; until it is built in, the demo runs in process.)
+//! `demo` starts `sim::server` on an ephemeral loopback port and exports a VM from it over real
+//! HTTP, showing progress and the result. The listener does not speak NTLM yet, so the demo
+//! authenticates with Basic over loopback using a random one-time password.
 
 use std::sync::Mutex;
 
@@ -13,6 +14,8 @@ use super::args::{ExportArgs, GlobalArgs, OutputArg};
 use super::connect::Session;
 use super::progress::{Progress, ProgressMode};
 use crate::error::{Error, ErrorKind};
+use crate::http::{Auth, Endpoint, HttpConfig, HttpTransport};
+use crate::sim::server::{ServerOptions, SimServer};
 use crate::sim::{Host, SimConfig};
 use crate::transport::{BoxFuture, Delivery, SoapRequest, SoapResponse, Transport};
 
@@ -104,18 +107,62 @@ fn poisoned() -> Error {
     Error::new(ErrorKind::Connect, "simulated host state is unavailable")
 }
 
-/// Run the demo: export the demo scenario's first VM and print the result.
+/// Run the demo: start the simulated host on an ephemeral loopback port, export its first VM
+/// over real HTTP, print the result, stop the host.
 pub async fn run(g: &GlobalArgs) -> Result<String, Error> {
-    let config = SimConfig::demo();
+    let mut config = SimConfig::demo();
     let vm = config
         .all_vms()
         .first()
         .map(|v| v.name.clone())
         .ok_or_else(|| Error::new(ErrorKind::Usage, "the demo scenario has no vm"))?;
-    let transport = std::sync::Arc::new(InProcess::new(config));
+    let password = demo_password();
+    config.user = "demo".into();
+    config.password = password.expose().to_string();
+    let opts = ServerOptions {
+        danger_allow_basic_unencrypted: true,
+        ..Default::default()
+    };
+    let server = SimServer::start(config, opts).await?;
+    let endpoint = Endpoint::parse(&server.endpoint(), false)?;
+    let mut cfg = HttpConfig::new(endpoint, "demo", password.expose());
+    cfg.auth = Auth::Basic;
+    cfg.allow_unencrypted = true;
+    let transport = std::sync::Arc::new(HttpTransport::connect_lazy(cfg)?);
     let session = Session::over(transport, None);
-    let args = ExportArgs {
-        vm: vm.clone(),
+    if g.output == OutputArg::Text && !g.quiet {
+        eprintln!(
+            "demo: simulated hyper-v host at {} (http, basic auth on loopback); exporting '{vm}' to D:\\Exports",
+            server.endpoint()
+        );
+    }
+    let mut progress = Progress::new(ProgressMode::detect(g.quiet), format!("export {vm}"));
+    let args = demo_export_args(&vm);
+    let out = super::cmd::export::run(
+        &session.ops,
+        &args,
+        g.output,
+        &mut progress,
+        super::ctrl_c(),
+    )
+    .await;
+    progress.finish();
+    let _ = server.stop().await;
+    out
+}
+
+fn demo_password() -> super::password::Secret {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    let s: String = (0..24)
+        .map(|_| rng.sample(rand::distributions::Alphanumeric) as char)
+        .collect();
+    super::password::Secret::new(s)
+}
+
+fn demo_export_args(vm: &str) -> ExportArgs {
+    ExportArgs {
+        vm: vm.to_string(),
         dest: "D:\\Exports".into(),
         snapshot: None,
         no_storage: false,
@@ -126,19 +173,5 @@ pub async fn run(g: &GlobalArgs) -> Result<String, Error> {
         no_wait: false,
         wait_timeout: None,
         cancel_on_interrupt: false,
-    };
-    if g.output == OutputArg::Text && !g.quiet {
-        eprintln!("demo: simulated hyper-v host in process; exporting '{vm}' to D:\\Exports");
     }
-    let mut progress = Progress::new(ProgressMode::detect(g.quiet), format!("export {vm}"));
-    let out = super::cmd::export::run(
-        &session.ops,
-        &args,
-        g.output,
-        &mut progress,
-        super::ctrl_c(),
-    )
-    .await;
-    progress.finish();
-    out
 }
