@@ -75,6 +75,11 @@ impl Redaction {
         }
     }
 
+    /// Redact `text` with this redaction's rules (without names learned from responses).
+    pub fn apply(&self, text: &str) -> String {
+        redact(text, &self.rules(&[]))
+    }
+
     /// Whether anything is redacted.
     pub fn is_active(&self) -> bool {
         self.host.is_some() || self.user.is_some()
@@ -359,29 +364,65 @@ fn redact_exchange(x: &Exchange, rules: &[(String, &'static str)]) -> Exchange {
     }
 }
 
+/// Records an exchange when dropped: completed, or abandoned mid-flight (the caller dropped
+/// the future, e.g. on Ctrl-C), which is recorded as an `interrupted` error.
+struct Pending<'a> {
+    log: &'a Mutex<Vec<Exchange>>,
+    start: Instant,
+    exchange: Exchange,
+}
+
+impl Pending<'_> {
+    fn complete(mut self, result: &Result<SoapResponse, Error>) {
+        match result {
+            Ok(resp) => {
+                self.exchange.status = Some(resp.status);
+                self.exchange.response = Some(resp.body.clone());
+            }
+            Err(e) => self.exchange.error = Some(RecordedError::from_error(e)),
+        }
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        let mut x = std::mem::replace(&mut self.exchange, empty_exchange(String::new()));
+        x.elapsed_ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if x.status.is_none() && x.error.is_none() {
+            x.error = Some(RecordedError {
+                kind: "interrupted".into(),
+                message: "exchange abandoned before its response arrived".into(),
+            });
+        }
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).push(x);
+    }
+}
+
+fn empty_exchange(request: String) -> Exchange {
+    Exchange {
+        action: String::new(),
+        resource_uri: None,
+        request,
+        status: None,
+        response: None,
+        error: None,
+        elapsed_ms: 0,
+    }
+}
+
 impl<T: Transport> Transport for Recorder<T> {
     fn exchange<'a>(&'a self, request: SoapRequest) -> BoxFuture<'a, Result<SoapResponse, Error>> {
         Box::pin(async move {
-            let mut x = Exchange {
-                action: request.action.clone(),
-                resource_uri: request.resource_uri.clone(),
-                request: request.body.clone(),
-                status: None,
-                response: None,
-                error: None,
-                elapsed_ms: 0,
+            let mut exchange = empty_exchange(request.body.clone());
+            exchange.action = request.action.clone();
+            exchange.resource_uri = request.resource_uri.clone();
+            let pending = Pending {
+                log: &self.exchanges,
+                start: Instant::now(),
+                exchange,
             };
-            let start = Instant::now();
             let result = self.inner.exchange(request).await;
-            x.elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-            match &result {
-                Ok(resp) => {
-                    x.status = Some(resp.status);
-                    x.response = Some(resp.body.clone());
-                }
-                Err(e) => x.error = Some(RecordedError::from_error(e)),
-            }
-            self.lock().push(x);
+            pending.complete(&result);
             result
         })
     }
@@ -452,6 +493,37 @@ mod tests {
         let mut names = Vec::new();
         learn_names(&xml::parse(body).unwrap(), &mut names);
         assert_eq!(names, ["WIN-ABC", "win-abc.lab.local", "OTHER1"]);
+    }
+
+    struct Never;
+    impl Transport for Never {
+        fn exchange<'a>(&'a self, _: SoapRequest) -> BoxFuture<'a, Result<SoapResponse, Error>> {
+            Box::pin(std::future::pending())
+        }
+        fn endpoint(&self) -> &str {
+            "http://hv01:5985/wsman"
+        }
+    }
+
+    #[tokio::test]
+    async fn abandoned_exchange_is_recorded_as_interrupted() {
+        let rec = Recorder::new(Never, Redaction::default());
+        let req = SoapRequest {
+            action: "urn:a".into(),
+            resource_uri: None,
+            message_id: "uuid:1".into(),
+            body: "<x/>".into(),
+        };
+        let timed = tokio::time::timeout(std::time::Duration::from_millis(5), rec.exchange(req));
+        assert!(timed.await.is_err());
+        let f = rec.into_fixture();
+        let x = f.exchanges.first().unwrap();
+        assert_eq!((x.action.as_str(), x.request.as_str()), ("urn:a", "<x/>"));
+        assert_eq!(x.error.as_ref().unwrap().kind, "interrupted");
+        assert_eq!(
+            x.error.as_ref().unwrap().to_error().kind(),
+            crate::ErrorKind::Interrupted
+        );
     }
 
     #[test]

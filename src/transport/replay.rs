@@ -10,6 +10,8 @@
 //! [`Replayer::finish`] fails when exchanges are left unused. The replayed response's
 //! `a:RelatesTo` is rewritten to the new request's MessageID. Recorded elapsed times are never
 //! slept; a recorded transport failure is returned as an error of the recorded kind.
+//! [`Replayer::with_redaction`] redacts incoming requests like the recording was redacted, for
+//! runs whose own arguments carry the real host or user name.
 //!
 //! # Replaying a fixture in your own test
 //!
@@ -57,6 +59,7 @@ use std::sync::Mutex;
 
 use super::fixture::{Exchange, Fixture};
 use super::normalize::diff_envelopes;
+use super::record::Redaction;
 use super::{BoxFuture, SoapRequest, SoapResponse, Transport};
 use crate::error::{Error, ErrorKind};
 use crate::xml::{self, Element, ns};
@@ -67,6 +70,7 @@ pub struct Replayer {
     name: String,
     endpoint: String,
     fixture: Fixture,
+    redaction: Redaction,
     next: Mutex<usize>,
 }
 
@@ -76,6 +80,11 @@ impl Replayer {
         let path = path.as_ref();
         let fixture = Fixture::load(path)?;
         Ok(Replayer::new(fixture, path.display().to_string()))
+    }
+
+    /// Replay fixture JSON held in memory (e.g. from `include_str!`); `name` goes into errors.
+    pub fn from_json(text: &str, name: &str) -> Result<Replayer, Error> {
+        Ok(Replayer::new(Fixture::from_json(text, name)?, name))
     }
 
     /// Replay `fixture`; `name` (usually its file name) appears in error messages.
@@ -89,8 +98,17 @@ impl Replayer {
             name: name.into(),
             endpoint,
             fixture,
+            redaction: Redaction::default(),
             next: Mutex::new(0),
         }
+    }
+
+    /// Redact incoming requests the way the fixture was redacted before comparing them, so a
+    /// client run with the real host and user names (e.g. a destination path holding the user
+    /// name) matches a redacted recording. Off by default.
+    pub fn with_redaction(mut self, redaction: Redaction) -> Replayer {
+        self.redaction = redaction;
+        self
     }
 
     /// The fixture being replayed.
@@ -137,7 +155,8 @@ impl Replayer {
             )));
         };
         let at = format!("exchange {idx} ({})", op_name(x));
-        match diff_envelopes(&x.request, &request.body) {
+        let body = self.redaction.apply(&request.body);
+        match diff_envelopes(&x.request, &body) {
             Err(e) => return Err(e.context(format!("replay {}: {at}", self.name))),
             Ok(Some(diff)) => return Err(self.err(format!("{at} does not match: {diff}"))),
             Ok(None) => {}
@@ -323,6 +342,35 @@ mod tests {
              Body: expected element Enumerate got element Pull"
         );
         assert_eq!(r.used(), 0);
+    }
+
+    #[tokio::test]
+    async fn with_redaction_matches_real_names_against_redacted_fixture() {
+        let mut f = fixture();
+        if let Some(x) = f.exchanges.first_mut() {
+            x.request = request("uuid:OLD", "<n:Enumerate>C:\\Users\\USER</n:Enumerate>").body;
+        }
+        let real = || request("uuid:N", "<n:Enumerate>C:\\Users\\alice</n:Enumerate>");
+        let plain = Replayer::new(f.clone(), "r.json");
+        assert!(plain.exchange(real()).await.is_err());
+        let redaction = Redaction {
+            host: None,
+            user: Some("alice".into()),
+        };
+        let r = Replayer::new(f, "r.json").with_redaction(redaction);
+        r.exchange(real()).await.unwrap();
+    }
+
+    #[test]
+    fn from_json_names_the_source() {
+        let r = Replayer::from_json(&fixture().to_json(), "inline").unwrap();
+        assert_eq!(r.remaining(), 2);
+        let e = Replayer::from_json("[]", "inline").unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("fixture inline: missing \"version\""),
+            "{e}"
+        );
     }
 
     #[test]
