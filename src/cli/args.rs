@@ -41,6 +41,8 @@ pub enum AuthArg {
     Ntlm,
     /// HTTP Basic (only over HTTPS unless --allow-unencrypted).
     Basic,
+    /// Kerberos from the admin's ticket cache (`kinit`); needs a build with `--features kerberos`.
+    Kerberos,
 }
 
 /// Output formats.
