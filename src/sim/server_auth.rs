@@ -7,10 +7,14 @@
 //! seals replies. Randomness (the server challenge) and the clock (the CHALLENGE timestamp)
 //! are read here: this is edge code. Accounts: the scenario's `user`/`password`, accepted as
 //! `user`, `DOMAIN\user` (DOMAIN = the host's NetBIOS or DNS name) or `user@dns.domain`.
-//! What it does not do: Kerberos, channel bindings, HTTPS.
+//! Over HTTPS the context is created with the listener's channel-binding data, so the
+//! AUTHENTICATE must carry matching MsvAvChannelBindings (winrm-wire.md §3.6); HTTP Basic
+//! accounts are checked here too. What it does not do: Kerberos, TLS itself (`sim::tls`).
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
 
 use crate::error::Error;
 use crate::http::encrypted::{self, SPNEGO_PROTOCOL};
@@ -23,6 +27,7 @@ use super::SimConfig;
 pub struct ConnAuth {
     acceptor: Option<Acceptor>,
     session: Option<Box<Session>>,
+    bindings: Option<Vec<u8>>,
 }
 
 /// Outcome of one `Negotiate` token.
@@ -37,7 +42,7 @@ pub enum Leg {
     Failed,
 }
 
-fn ntlm_config(cfg: &SimConfig) -> ServerConfig {
+fn ntlm_config(cfg: &SimConfig, bindings: Option<Vec<u8>>) -> ServerConfig {
     let dns_domain = cfg
         .dns_name
         .split_once('.')
@@ -48,7 +53,7 @@ fn ntlm_config(cfg: &SimConfig) -> ServerConfig {
         dns_domain: dns_domain.to_string(),
         netbios_computer: cfg.host_name.clone(),
         dns_computer: cfg.dns_name.clone(),
-        expected_channel_bindings: None,
+        expected_channel_bindings: bindings,
     }
 }
 
@@ -60,11 +65,21 @@ fn filetime_now() -> u64 {
 }
 
 impl ConnAuth {
+    /// The state of a TLS connection: NTLM must carry bindings hashing `bindings`
+    /// (`tls-server-end-point:` ‖ H(certificate)).
+    pub fn with_bindings(bindings: Vec<u8>) -> ConnAuth {
+        ConnAuth {
+            bindings: Some(bindings),
+            ..ConnAuth::default()
+        }
+    }
+
     /// Process one `Authorization: Negotiate` token.
     pub fn negotiate(&mut self, cfg: &SimConfig, token: &[u8]) -> Leg {
+        let bindings = self.bindings.clone();
         let acceptor = self.acceptor.get_or_insert_with(|| {
             Acceptor::new(Server::new(
-                ntlm_config(cfg),
+                ntlm_config(cfg, bindings),
                 rand::random(),
                 filetime_now(),
             ))
@@ -77,7 +92,7 @@ impl ConnAuth {
                 Leg::Done(token)
             }
             Err(_) => {
-                *self = ConnAuth::default();
+                self.reset();
                 Leg::Failed
             }
         }
@@ -88,9 +103,10 @@ impl ConnAuth {
         self.session.is_some()
     }
 
-    /// Forget the context (a broken or refused message).
+    /// Forget the context (a broken or refused message); the channel bindings stay.
     pub fn reset(&mut self) {
-        *self = ConnAuth::default();
+        self.acceptor = None;
+        self.session = None;
     }
 
     /// Unseal a request body.
@@ -110,4 +126,73 @@ impl ConnAuth {
 /// Lock a connection's state (a poisoned lock still holds usable state).
 pub fn lock(m: &Mutex<ConnAuth>) -> std::sync::MutexGuard<'_, ConnAuth> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// True when `given` names the configured account as `user`, `DOMAIN\user` or `user@domain`.
+pub fn account_matches(configured: &str, given: &str) -> bool {
+    let user = given.rsplit_once('\\').map_or(given, |(_, u)| u);
+    let user = user.split_once('@').map_or(user, |(u, _)| u);
+    !user.is_empty() && user.eq_ignore_ascii_case(configured)
+}
+
+/// Whether an `Authorization: Basic …` value names the scenario's account and password.
+pub fn basic_matches(cfg: &SimConfig, header: &str) -> bool {
+    let Some((scheme, b64)) = header.trim().split_once(' ') else {
+        return false;
+    };
+    if !scheme.eq_ignore_ascii_case("Basic") {
+        return false;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .unwrap_or_default();
+    let pair = zeroize::Zeroizing::new(String::from_utf8(decoded).unwrap_or_default());
+    pair.split_once(':')
+        .is_some_and(|(u, p)| account_matches(&cfg.user, u) && p == cfg.password)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_forms() {
+        assert!(account_matches("admin", "admin"));
+        assert!(account_matches("admin", "HV01\\Admin"));
+        assert!(account_matches("admin", "admin@example.test"));
+        assert!(!account_matches("admin", "HV01\\other"));
+        assert!(!account_matches("admin", ""));
+    }
+
+    #[test]
+    fn basic_values() {
+        let cfg = SimConfig::default();
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        assert!(basic_matches(
+            &cfg,
+            &format!("Basic {}", b64("admin:Passw0rd!"))
+        ));
+        assert!(basic_matches(
+            &cfg,
+            &format!("basic {}", b64("HV01\\admin:Passw0rd!"))
+        ));
+        assert!(!basic_matches(
+            &cfg,
+            &format!("Basic {}", b64("admin:nope"))
+        ));
+        assert!(!basic_matches(&cfg, "Negotiate abc"));
+        assert!(!basic_matches(&cfg, "Basic !!!"));
+    }
+
+    #[test]
+    fn reset_keeps_the_channel_bindings() {
+        let mut c = ConnAuth::with_bindings(b"tls-server-end-point:x".to_vec());
+        assert!(matches!(
+            c.negotiate(&SimConfig::default(), b"junk"),
+            Leg::Failed
+        ));
+        c.reset();
+        assert_eq!(c.bindings.as_deref(), Some(&b"tls-server-end-point:x"[..]));
+        assert!(!c.established());
+    }
 }
