@@ -13,6 +13,11 @@ use serde_json::Value;
 
 /// Run the peer (blocking, on a worker thread so the server keeps serving).
 async fn pywinrm(server: &SimServer, user: &str, password: &str, vm: &str, mode: &str) -> Value {
+    pywinrm_with(server, &[user, password, vm, mode], None).await
+}
+
+/// Run the peer with `args` after the endpoint; `ca` makes it trust that PEM (HTTPS).
+async fn pywinrm_with(server: &SimServer, args: &[&str], ca: Option<&std::path::Path>) -> Value {
     let python = std::env::var("HVREMOTE_TEST_PYTHON").unwrap_or_else(|_| {
         panic!(
             "HVREMOTE_TEST_PYTHON is not set: run scripts/test.sh (it creates the python venv \
@@ -20,16 +25,16 @@ async fn pywinrm(server: &SimServer, user: &str, password: &str, vm: &str, mode:
         )
     });
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pywinrm_client.py");
-    let args: Vec<String> = [server.endpoint().as_str(), user, password, vm, mode]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    args.insert(0, server.endpoint());
+    let ca = ca.map(|p| p.to_path_buf());
     let out = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(script)
-            .args(args)
-            .output()
-            .expect("start the pywinrm peer")
+        let mut cmd = Command::new(python);
+        cmd.arg(script).args(args).env_remove("PYWINRM_CA");
+        if let Some(ca) = ca {
+            cmd.env("PYWINRM_CA", ca);
+        }
+        cmd.output().expect("start the pywinrm peer")
     })
     .await
     .unwrap();
@@ -112,5 +117,30 @@ async fn pywinrm_user_forms_and_wrong_password() {
         "{r}"
     );
     assert_eq!(server.host().lock().unwrap().request_count(), 2);
+    server.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pywinrm_over_https_with_channel_bindings() {
+    use hvremote::sim::tls::{SimTls, loopback_names};
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("sim-ca.pem");
+    let opts = ServerOptions {
+        tls: Some(SimTls::generate(&loopback_names(), Some(&pem)).unwrap()),
+        ..ServerOptions::default()
+    };
+    let server = SimServer::start(SimConfig::demo(), opts).await.unwrap();
+    // The listener requires bindings, so this passes only if requests_ntlm's
+    // tls-server-end-point hash matches the server's.
+    let args = ["admin@example.test", "Passw0rd!", "db01", "one"];
+    let r = pywinrm_with(&server, &args, Some(&pem)).await;
+    assert_eq!(r["error"], Value::Null, "{r}");
+    assert_eq!(r["vm_guids"].as_array().map(Vec::len), Some(1), "{r}");
+    // Without trusting the certificate pywinrm refuses the connection.
+    let other = dir.path().join("other.pem");
+    SimTls::generate(&loopback_names(), Some(&other)).unwrap();
+    let r = pywinrm_with(&server, &args, Some(&other)).await;
+    assert_eq!(r["error"], "requests.exceptions.SSLError", "{r}");
+    assert_eq!(server.host().lock().unwrap().request_count(), 1);
     server.stop().await.unwrap();
 }
