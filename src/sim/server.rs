@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -42,7 +42,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::server_auth::{self, ConnAuth, Leg};
+use super::server_auth::{self, ConnAuth, Leg, closing, is_soap, reply, unauthorized, with_token};
 use super::tls::{HANDSHAKE_TIMEOUT, SimTls};
 use super::{Host, SimConfig};
 use crate::error::{Error, ErrorKind};
@@ -143,28 +143,6 @@ where
         .await;
 }
 
-fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(body.into()));
-    *r.status_mut() = status;
-    r
-}
-
-fn unauthorized(opts: &ServerOptions) -> Response<Full<Bytes>> {
-    let mut r = reply(StatusCode::UNAUTHORIZED, Bytes::new());
-    let h = r.headers_mut();
-    h.append(
-        WWW_AUTHENTICATE,
-        http::HeaderValue::from_static("Negotiate"),
-    );
-    if opts.basic_enabled() {
-        h.append(
-            WWW_AUTHENTICATE,
-            http::HeaderValue::from_static("Basic realm=\"WSMAN\""),
-        );
-    }
-    r
-}
-
 fn basic_ok(shared: &Shared, header: &str) -> bool {
     if !shared.opts.basic_enabled() {
         return false;
@@ -178,32 +156,6 @@ fn header_str(req: &Request<Incoming>, name: http::header::HeaderName) -> &str {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-}
-
-fn is_soap(content_type: &str) -> bool {
-    let media = content_type.split(';').next().unwrap_or_default();
-    media.trim().eq_ignore_ascii_case("application/soap+xml")
-}
-
-fn with_token(mut r: Response<Full<Bytes>>, token: Option<&[u8]>) -> Response<Full<Bytes>> {
-    if let Some(t) = token {
-        let v = format!(
-            "Negotiate {}",
-            base64::engine::general_purpose::STANDARD.encode(t)
-        );
-        if let Ok(v) = http::HeaderValue::from_str(&v) {
-            r.headers_mut().insert(WWW_AUTHENTICATE, v);
-        }
-    }
-    r
-}
-
-fn closing(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
-    r.headers_mut().insert(
-        http::header::CONNECTION,
-        http::HeaderValue::from_static("close"),
-    );
-    r
 }
 
 type Answer = Result<Response<Full<Bytes>>, std::io::Error>;
@@ -260,8 +212,13 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
             server_auth::lock(&conn).negotiate(&cfg, &raw)
         };
         match leg {
-            Leg::Continue(t) => return Ok(with_token(unauthorized(&shared.opts), Some(&t))),
-            Leg::Failed => return Ok(closing(unauthorized(&shared.opts))),
+            Leg::Continue(t) => {
+                return Ok(with_token(
+                    unauthorized(shared.opts.basic_enabled()),
+                    Some(&t),
+                ));
+            }
+            Leg::Failed => return Ok(closing(unauthorized(shared.opts.basic_enabled()))),
             Leg::Done(t) if body.is_empty() => {
                 return Ok(with_token(
                     reply(StatusCode::OK, Bytes::new()),
@@ -272,7 +229,7 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
         }
     } else if !auth.is_empty() {
         if !basic_ok(&shared, &auth) || !is_soap(&content_type) {
-            return Ok(closing(unauthorized(&shared.opts)));
+            return Ok(closing(unauthorized(shared.opts.basic_enabled())));
         }
         return plain_exchange(&shared, &body, None).await;
     }
@@ -312,11 +269,11 @@ async fn sealed_exchange(
         let mut c = server_auth::lock(conn);
         if !encrypted::is_encrypted(content_type) {
             c.reset();
-            return Ok(closing(unauthorized(&shared.opts)));
+            return Ok(closing(unauthorized(shared.opts.basic_enabled())));
         }
         match c.unseal(content_type, body) {
             Some(Ok(p)) => p,
-            None => return Ok(closing(unauthorized(&shared.opts))),
+            None => return Ok(closing(unauthorized(shared.opts.basic_enabled()))),
             Some(Err(_)) => {
                 c.reset();
                 return Ok(closing(reply(StatusCode::BAD_REQUEST, Bytes::new())));
@@ -328,7 +285,7 @@ async fn sealed_exchange(
     };
     let (status, out) = run_host(shared, &text).await?;
     let Some((ct, sealed)) = server_auth::lock(conn).seal(out.as_bytes()) else {
-        return Ok(closing(unauthorized(&shared.opts)));
+        return Ok(closing(unauthorized(shared.opts.basic_enabled())));
     };
     let mut r = with_token(reply(status, sealed), final_token.as_deref());
     if let Ok(v) = http::HeaderValue::from_str(&ct) {
@@ -425,6 +382,7 @@ impl SimServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::WWW_AUTHENTICATE;
 
     #[test]
     fn basic_enabled_depends_on_scheme() {
@@ -446,7 +404,7 @@ mod tests {
         assert!(!o.basic_enabled());
         o.allow_basic = true;
         assert!(o.basic_enabled());
-        let offered = unauthorized(&o)
+        let offered = unauthorized(o.basic_enabled())
             .headers()
             .get_all(WWW_AUTHENTICATE)
             .iter()

@@ -9,12 +9,17 @@
 //! `user`, `DOMAIN\user` (DOMAIN = the host's NetBIOS or DNS name) or `user@dns.domain`.
 //! Over HTTPS the context is created with the listener's channel-binding data, so the
 //! AUTHENTICATE must carry matching MsvAvChannelBindings (winrm-wire.md §3.6); HTTP Basic
-//! accounts are checked here too. What it does not do: Kerberos, TLS itself (`sim::tls`).
+//! accounts and the 401 challenge responses are here too. What it does not do: Kerberos, TLS
+//! itself (`sim::tls`).
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
+use bytes::Bytes;
+use http::header::WWW_AUTHENTICATE;
+use http::{Response, StatusCode};
+use http_body_util::Full;
 
 use crate::error::Error;
 use crate::http::encrypted::{self, SPNEGO_PROTOCOL};
@@ -126,6 +131,62 @@ impl ConnAuth {
 /// Lock a connection's state (a poisoned lock still holds usable state).
 pub fn lock(m: &Mutex<ConnAuth>) -> std::sync::MutexGuard<'_, ConnAuth> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A response with `status` and `body`.
+pub(crate) fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r
+}
+
+/// A bare 401 offering `Negotiate` (and `Basic realm="WSMAN"` when `basic`), as WinRM does.
+pub(crate) fn unauthorized(basic: bool) -> Response<Full<Bytes>> {
+    let mut r = reply(StatusCode::UNAUTHORIZED, Bytes::new());
+    let h = r.headers_mut();
+    h.append(
+        WWW_AUTHENTICATE,
+        http::HeaderValue::from_static("Negotiate"),
+    );
+    if basic {
+        h.append(
+            WWW_AUTHENTICATE,
+            http::HeaderValue::from_static("Basic realm=\"WSMAN\""),
+        );
+    }
+    r
+}
+
+/// Whether a Content-Type is plain `application/soap+xml`.
+pub(crate) fn is_soap(content_type: &str) -> bool {
+    let media = content_type.split(';').next().unwrap_or_default();
+    media.trim().eq_ignore_ascii_case("application/soap+xml")
+}
+
+/// Add `WWW-Authenticate: Negotiate <token>` when there is a token.
+pub(crate) fn with_token(
+    mut r: Response<Full<Bytes>>,
+    token: Option<&[u8]>,
+) -> Response<Full<Bytes>> {
+    if let Some(t) = token {
+        let v = format!(
+            "Negotiate {}",
+            base64::engine::general_purpose::STANDARD.encode(t)
+        );
+        if let Ok(v) = http::HeaderValue::from_str(&v) {
+            r.headers_mut().insert(WWW_AUTHENTICATE, v);
+        }
+    }
+    r
+}
+
+/// Mark a response `Connection: close`.
+pub(crate) fn closing(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    r.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    r
 }
 
 /// True when `given` names the configured account as `user`, `DOMAIN\user` or `user@domain`.
