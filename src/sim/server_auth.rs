@@ -246,6 +246,24 @@ mod tests {
     }
 
     #[test]
+    fn challenges_offer_basic_only_when_enabled() {
+        let offered = |basic| {
+            unauthorized(basic)
+                .headers()
+                .get_all(WWW_AUTHENTICATE)
+                .iter()
+                .count()
+        };
+        assert_eq!((offered(false), offered(true)), (1, 2));
+        let r = closing(with_token(unauthorized(false), Some(b"t")));
+        assert_eq!(
+            r.headers().get(WWW_AUTHENTICATE).map(|v| v.as_bytes()),
+            Some(&b"Negotiate dA=="[..])
+        );
+        assert!(r.headers().get(http::header::CONNECTION).is_some());
+    }
+
+    #[test]
     fn reset_keeps_the_channel_bindings() {
         let mut c = ConnAuth::with_bindings(b"tls-server-end-point:x".to_vec());
         assert!(matches!(

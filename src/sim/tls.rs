@@ -15,6 +15,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::net::TcpStream;
+use tokio_rustls::server::TlsStream;
+
 use crate::error::Error;
 use crate::http::tls::{CertHash, SelfSigned, channel_binding_data};
 
@@ -82,6 +85,13 @@ impl SimTls {
     /// A tokio-rustls acceptor presenting the certificate.
     pub fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
         tokio_rustls::TlsAcceptor::from(Arc::clone(&self.config))
+    }
+
+    /// Run the server side of the handshake on `tcp`, within [`HANDSHAKE_TIMEOUT`]; `None`
+    /// when it fails or times out.
+    pub async fn accept(&self, tcp: TcpStream) -> Option<TlsStream<TcpStream>> {
+        let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, self.acceptor().accept(tcp));
+        handshake.await.ok()?.ok()
     }
 }
 
