@@ -68,10 +68,8 @@ pub fn sim_config(a: &SimulateArgs) -> Result<SimConfig, Error> {
 
 /// Run the simulated host until Ctrl-C.
 pub async fn run(g: &GlobalArgs, a: &SimulateArgs) -> Result<String, Error> {
-    if g.https || a.cert_out.is_some() {
-        return Err(usage(
-            "simulate --https is not built into this version (plain http only)",
-        ));
+    if a.cert_out.is_some() && !g.https {
+        return Err(usage("--cert-out goes with --https"));
     }
     let addr = listen_addr(a)?;
     let mut config = sim_config(a)?;
@@ -90,20 +88,45 @@ pub async fn run(g: &GlobalArgs, a: &SimulateArgs) -> Result<String, Error> {
         Error::new(ErrorKind::Connect, format!("cannot listen on {addr}")).with_source(e)
     })?;
     let bound = listener.local_addr().unwrap_or(addr);
+    let tls = if g.https {
+        let mut names = crate::sim::tls::loopback_names();
+        let ip = bound.ip().to_string();
+        if !names.contains(&ip) {
+            names.push(ip);
+        }
+        Some(crate::sim::tls::SimTls::generate(
+            &names,
+            a.cert_out.as_deref(),
+        )?)
+    } else {
+        None
+    };
     let mut out = std::io::stdout().lock();
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let _ = writeln!(
         out,
-        "simulated hyper-v host listening on http://{bound}/wsman"
+        "simulated hyper-v host listening on {scheme}://{bound}/wsman"
     );
-    let _ = writeln!(
-        out,
-        "connect with: HVREMOTE_PASSWORD=<password> hvremote -H {bound} -u {user} vms\n(negotiate/ntlm with message encryption; Ctrl-C stops it)"
-    );
+    let connect = match (&tls, &a.cert_out) {
+        (None, _) => format!(
+            "hvremote -H {bound} -u {user} vms\n(negotiate/ntlm with message encryption; Ctrl-C stops it)"
+        ),
+        (Some(_), Some(pem)) => format!(
+            "hvremote -H https://{bound}/wsman --cacert {} -u {user} vms\n(ntlm with channel binding; Ctrl-C stops it)",
+            pem.display()
+        ),
+        (Some(_), None) => format!(
+            "hvremote -H https://{bound}/wsman --insecure -u {user} vms\n(self-signed certificate: pass --cert-out FILE to trust it with --cacert; Ctrl-C stops it)"
+        ),
+    };
+    let _ = writeln!(out, "connect with: HVREMOTE_PASSWORD=<password> {connect}");
     let _ = out.flush();
     drop(out);
     let host = Arc::new(Mutex::new(Host::new(config)));
     let opts = ServerOptions {
         danger_allow_basic_unencrypted: g.allow_unencrypted,
+        allow_basic: g.auth == super::args::AuthArg::Basic,
+        tls,
         ..Default::default()
     };
     serve(listener, host, opts, super::ctrl_c()).await?;
