@@ -55,10 +55,13 @@ async fn export_json_has_the_issue_4_shape_and_default_settings() {
     stop(s).await;
 }
 
+/// Export flags and the settings the host must receive for them.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_flag_combination_reaches_the_host() {
     let s = start(300, Faults::default()).await;
-    let cases: &[(&[&str], &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         (
             &["--no-storage"],
             &[
@@ -286,4 +289,22 @@ async fn connection_dropped_mid_poll_still_succeeds_with_one_invoke() {
         assert!(host(&s).lock().request_count() > drop_at);
         stop(s).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_invoke_reply_is_not_retried() {
+    let k = requests_through_invoke().await;
+    let f = Faults {
+        close_after_request: Some(k),
+        ..Faults::default()
+    };
+    let s = start(500, f).await;
+    let r = hv(&s, &["export", "web01", "--dest", "D:\\E"]).await;
+    r.expect_code(4);
+    assert!(r.stderr.starts_with("hvremote: export web01: "), "{r:?}");
+    assert!(r.stderr.contains("may have been processed"), "{r:?}");
+    assert!(r.stderr.lines().count() <= 3, "{r:?}");
+    assert_eq!(invocations(&s), 1, "a lost invoke reply must not re-invoke");
+    assert_eq!(host(&s).lock().request_count(), k);
+    stop(s).await;
 }
