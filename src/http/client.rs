@@ -108,10 +108,20 @@ impl HttpTransport {
             };
             if !reused {
                 *slot = None;
-                let fresh = self
+                let mut fresh = self
                     .connect()
                     .await
                     .map_err(|e| Failure(e, Delivery::NotSent))?;
+                // The last auth leg's response may still be winding down in the connection
+                // task; sending before it is ready fails spuriously ("closed before sending").
+                let ready = tokio::time::timeout(self.cfg.read_timeout, fresh.sender.ready());
+                if !matches!(ready.await, Ok(Ok(()))) {
+                    let msg = format!("connection to {} closed after authenticating", self.url);
+                    return Err(Failure(
+                        Error::new(ErrorKind::Connect, msg),
+                        Delivery::NotSent,
+                    ));
+                }
                 *slot = Some(fresh);
             }
             let Some(c) = slot.as_mut() else {

@@ -84,6 +84,11 @@ impl Host {
         self.state.export_invocations
     }
 
+    /// The last ExportSystemDefinition that passed validation (VM, directory, settings).
+    pub fn last_export(&self) -> Option<&super::state::ExportRequest> {
+        self.state.last_export.as_ref()
+    }
+
     /// How many requests were handled.
     pub fn request_count(&self) -> u64 {
         self.requests

@@ -28,6 +28,7 @@ use super::host::{Call, Host, check_selectors, class_of_uri};
 use super::model;
 use super::render;
 use super::scenario::Variations;
+use super::state::ExportRequest;
 use crate::cim::path::ObjectPath;
 use crate::xml::{Element, XmlWriter, ns};
 
@@ -106,7 +107,11 @@ impl Host {
             })
         };
         let vm_guid = match self.validate_export(call.req.body.as_ref()) {
-            Ok(g) => g,
+            Ok(r) => {
+                let guid = r.vm_guid.clone();
+                self.state.last_export = Some(r);
+                guid
+            }
             Err(Refusal::Fault(f)) => return Err(f),
             Err(Refusal::Code(c)) => return Ok(out(c, None)),
         };
@@ -133,8 +138,8 @@ impl Host {
         Ok(())
     }
 
-    /// Returns the VM GUID to export.
-    fn validate_export(&self, body: Option<&Element>) -> Result<String, Refusal> {
+    /// Returns what to export (VM GUID, directory, settings).
+    fn validate_export(&self, body: Option<&Element>) -> Result<ExportRequest, Refusal> {
         let uri = render::class_uri(model::VMMS);
         let input = body.filter(|b| b.is(&uri, "ExportSystemDefinition_INPUT"));
         let input = input.ok_or_else(|| {
@@ -173,7 +178,11 @@ impl Host {
             .into());
         }
         self.check_settings(&inst, &vm.guid)?;
-        Ok(vm.guid.clone())
+        Ok(ExportRequest {
+            vm_guid: vm.guid.clone(),
+            directory: dir.trim().to_string(),
+            settings: inst,
+        })
     }
 
     fn check_settings(&self, inst: &CimInstance, vm_guid: &str) -> Result<(), Refusal> {

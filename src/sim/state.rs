@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use super::cimxml::CimInstance;
 use super::model;
 use super::scenario::{JobFailureSpec, SimConfig};
 
@@ -33,6 +34,17 @@ pub struct Checkpoint {
     pub instance_id: String,
     /// `ElementName`.
     pub name: String,
+}
+
+/// What the last accepted `ExportSystemDefinition` asked for (for tests to inspect).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRequest {
+    /// GUID of the VM to export.
+    pub vm_guid: String,
+    /// `ExportDirectory` as sent.
+    pub directory: String,
+    /// The embedded `Msvm_VirtualSystemExportSettingData`, as sent.
+    pub settings: CimInstance,
 }
 
 /// How a job ends.
@@ -121,6 +133,8 @@ pub struct State {
     pub jobs: Vec<Job>,
     /// Number of ExportSystemDefinition invocations that reached the method.
     pub export_invocations: u64,
+    /// The last `ExportSystemDefinition` that passed validation.
+    pub last_export: Option<ExportRequest>,
     next_id: u64,
 }
 
@@ -133,6 +147,7 @@ impl State {
             vms: Vec::new(),
             jobs: Vec::new(),
             export_invocations: 0,
+            last_export: None,
             next_id: 0,
         };
         for spec in st.config.all_vms() {
