@@ -8,7 +8,7 @@
 #                                      masking MessageIDs, datetimes, intervals, uptimes and
 #                                      elapsed times (this also runs in `cargo test`)
 #
-# The cases (scenario file, arguments, docs) are the CASES table of tests/fixtures_corpus.rs;
+# The cases (scenario file, arguments, docs) are fixtures/hyperv/cases.toml;
 # the simulated hosts are fixtures/hyperv/scenarios/*.toml. No network: the simulator listens
 # on an ephemeral loopback port, the client is the real binary over HTTP + NTLM + sealing.
 set -euo pipefail

@@ -3,7 +3,7 @@
 //! * `corpus_replays_to_documented_outcome`: every `<name>.json` fixture replays through the
 //!   real binary (`--replay`, no network, no simulator) to the exit code and JSON stored in
 //!   `<name>.expected.json`.
-//! * `regeneration_reproduces_committed_fixtures` (the drift check): every case of [`CASES`] is
+//! * `regeneration_reproduces_committed_fixtures` (the drift check): every case of `fixtures/hyperv/cases.toml` is
 //!   recorded again against the simulated host (in-process `SimServer`, real HTTP + NTLM +
 //!   sealing on loopback, the real binary with `--record`) into a temporary directory and
 //!   compared with the committed files, masking what differs on every run (MessageIDs,
@@ -16,6 +16,7 @@ use hvremote::sim::SimConfig;
 use hvremote::sim::server::{ServerOptions, SimServer};
 use hvremote::transport::fixture::Fixture;
 use hvremote::transport::normalize::normalize;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The simulated host's account (test credentials, not a secret).
@@ -24,337 +25,33 @@ const PASSWORD: &str = "Corpus-Passw0rd!";
 /// The port written into fixtures in place of the ephemeral one the recording used.
 const FIXED_PORT: &str = "5985";
 
-/// One corpus entry: which simulated host, what to run first, what to record.
+/// One corpus entry (`fixtures/hyperv/cases.toml`): which simulated host, what to record.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Case {
-    name: &'static str,
-    scenario: &'static str,
-    docs: &'static str,
-    /// Run (not recorded) before the command; `{job}` in `args` is its `job.instance_id`;
-    /// the command runs once that job has ended.
-    setup: &'static [&'static str],
-    args: &'static [&'static str],
+    name: String,
+    scenario: String,
+    docs: String,
+    /// Run an unrecorded `export --no-wait` first; `{job}` in `args` is its job InstanceID,
+    /// and the command runs once that job has ended.
+    #[serde(default)]
+    setup: bool,
+    args: Vec<String>,
 }
 
-const NO_WAIT: &[&str] = &["export", "web01", "--dest", "D:\\Exports", "--no-wait"];
-
-macro_rules! case {
-    ($name:literal, $sc:literal, $docs:literal, [$($a:expr),*]) => {
-        Case { name: $name, scenario: $sc, docs: $docs, setup: &[], args: &[$($a),*] }
-    };
-    ($name:literal, $sc:literal, $docs:literal, setup, [$($a:expr),*]) => {
-        Case { name: $name, scenario: $sc, docs: $docs, setup: NO_WAIT, args: &[$($a),*] }
-    };
+#[derive(Debug, Deserialize)]
+struct Cases {
+    case: Vec<Case>,
 }
 
-/// Every corpus fixture (one per scenario of issue 6, item 5).
-const CASES: &[Case] = &[
-    case!(
-        "export-completed",
-        "demo",
-        "export web01, job polled to completion; exit 0",
-        ["export", "web01", "--dest", "D:\\Exports"]
-    ),
-    case!(
-        "export-no-storage",
-        "demo",
-        "export with CopyVmStorage false (--no-storage); exit 0",
-        ["export", "web01", "--dest", "D:\\Exports", "--no-storage"]
-    ),
-    case!(
-        "export-no-runtime-state",
-        "demo",
-        "export with CopyVmRuntimeInformation false; exit 0",
-        [
-            "export",
-            "web01",
-            "--dest",
-            "D:\\Exports",
-            "--no-runtime-state"
-        ]
-    ),
-    case!(
-        "export-no-snapshots",
-        "demo",
-        "export with CopySnapshotConfiguration 1 (no checkpoints); exit 0",
-        ["export", "web01", "--dest", "D:\\Exports", "--no-snapshots"]
-    ),
-    case!(
-        "export-no-subdirectory",
-        "demo",
-        "export with CreateVmExportSubdirectory false; exit 0",
-        [
-            "export",
-            "web01",
-            "--dest",
-            "D:\\Exports",
-            "--no-subdirectory"
-        ]
-    ),
-    case!(
-        "export-capture-app",
-        "demo",
-        "export of running db01 with CaptureLiveState 2 (application consistent); exit 0",
-        [
-            "export",
-            "db01",
-            "--dest",
-            "D:\\Exports",
-            "--capture-live-state",
-            "app"
-        ]
-    ),
-    case!(
-        "export-no-wait",
-        "demo",
-        "export started, job read once and not followed (--no-wait); exit 0",
-        ["export", "web01", "--dest", "D:\\Exports", "--no-wait"]
-    ),
-    case!(
-        "export-checkpoint",
-        "demo",
-        "export of one checkpoint (--snapshot before-update, SnapshotVirtualSystem set); exit 0",
-        [
-            "export",
-            "web01",
-            "--dest",
-            "D:\\Exports",
-            "--snapshot",
-            "before-update"
-        ]
-    ),
-    case!(
-        "export-checkpoint-not-found",
-        "demo",
-        "export of a checkpoint that does not exist; exit 1 (not found)",
-        [
-            "export",
-            "web01",
-            "--dest",
-            "D:\\Exports",
-            "--snapshot",
-            "nosuch"
-        ]
-    ),
-    case!(
-        "export-job-exception",
-        "job-failure",
-        "export whose job ends in JobState 10 (Exception) with ErrorCode 32768; exit 1",
-        ["export", "web01", "--dest", "D:\\Exports"]
-    ),
-    case!(
-        "export-rc-32768",
-        "rc-32768",
-        "ExportSystemDefinition returns 32768 (failed); exit 1",
-        ["export", "web01", "--dest", "D:\\Exports"]
-    ),
-    case!(
-        "export-rc-32770",
-        "rc-32770",
-        "ExportSystemDefinition returns 32770 (not supported); exit 1",
-        ["export", "web01", "--dest", "D:\\Exports"]
-    ),
-    case!(
-        "export-rc-32773",
-        "rc-32773",
-        "ExportSystemDefinition returns 32773 (invalid parameter); exit 1",
-        ["export", "web01", "--dest", "D:\\Exports"]
-    ),
-    case!(
-        "export-rc-32775",
-        "rc-32775",
-        "ExportSystemDefinition returns 32775 (invalid state); exit 1",
-        ["export", "web01", "--dest", "D:\\Exports"]
-    ),
-    case!(
-        "export-rc-32776",
-        "rc-32776",
-        "ExportSystemDefinition returns 32776 (incorrect data type); exit 1",
-        ["export", "web01", "--dest", "D:\\Exports"]
-    ),
-    case!(
-        "export-vm-not-found",
-        "demo",
-        "export of a VM name that does not exist; exit 1 (not found)",
-        ["export", "nosuch", "--dest", "D:\\Exports"]
-    ),
-    case!(
-        "export-duplicate-names",
-        "duplicates",
-        "export by a display name two VMs share; exit 2 (ambiguous, use the GUID)",
-        ["export", "web01", "--dest", "D:\\Exports"]
-    ),
-    case!("vms", "demo", "list all VMs; exit 0", ["vms"]),
-    case!(
-        "vms-name",
-        "demo",
-        "list VMs named web01 (WQL filter); exit 0",
-        ["vms", "--name", "web01"]
-    ),
-    case!(
-        "vms-duplicate-names",
-        "duplicates",
-        "list VMs named web01 when two share the name; exit 0, two entries",
-        ["vms", "--name", "web01"]
-    ),
-    case!(
-        "vms-paged",
-        "paged",
-        "list 600 VMs over two pages (Enumerate, then Pull); exit 0",
-        ["vms"]
-    ),
-    case!(
-        "snapshots",
-        "demo",
-        "list web01's checkpoints; exit 0",
-        ["snapshots", "web01"]
-    ),
-    case!(
-        "snapshots-vm-not-found",
-        "demo",
-        "checkpoints of a VM that does not exist; exit 1 (not found)",
-        ["snapshots", "nosuch"]
-    ),
-    case!(
-        "job-show",
-        "demo",
-        "read a completed job once by InstanceID (started by an unrecorded export --no-wait); exit 0",
-        setup,
-        ["job", "{job}"]
-    ),
-    case!(
-        "job-wait",
-        "demo",
-        "follow a job (--wait) that has already completed: one reading; exit 0",
-        setup,
-        ["job", "{job}", "--wait"]
-    ),
-    case!(
-        "job-not-found",
-        "demo",
-        "read a job that does not exist; exit 1 (not found)",
-        ["job", "00000000-0000-0000-0000-000000000000"]
-    ),
-    case!(
-        "wsman-identify",
-        "demo",
-        "wsman identify; exit 0",
-        ["wsman", "identify"]
-    ),
-    case!(
-        "wsman-get",
-        "demo",
-        "wsman get of web01's Msvm_ComputerSystem by key selectors; exit 0",
-        [
-            "wsman",
-            "get",
-            "Msvm_ComputerSystem",
-            "--selector",
-            "CreationClassName=Msvm_ComputerSystem",
-            "--selector",
-            "Name=B6A3EE20-3DDF-4EA3-B06A-23E191DAE32C"
-        ]
-    ),
-    case!(
-        "wsman-enumerate",
-        "demo",
-        "wsman enumerate of a class; exit 0",
-        ["wsman", "enumerate", "Msvm_VirtualSystemSettingData"]
-    ),
-    case!(
-        "wsman-enumerate-wql",
-        "demo",
-        "wsman enumerate with a WQL filter; exit 0",
-        [
-            "wsman",
-            "enumerate",
-            "Msvm_ComputerSystem",
-            "--wql",
-            "SELECT * FROM Msvm_ComputerSystem WHERE ElementName = 'db01'"
-        ]
-    ),
-    case!(
-        "wsman-invoke",
-        "demo",
-        "wsman invoke GetErrorEx on a job; exit 0",
-        setup,
-        [
-            "wsman",
-            "invoke",
-            "Msvm_ConcreteJob",
-            "GetErrorEx",
-            "--selector",
-            "InstanceID={job}"
-        ]
-    ),
-    case!(
-        "fault-access-denied",
-        "access-denied",
-        "w:AccessDenied fault (HTTP 500) on the first enumeration; exit 1",
-        ["vms"]
-    ),
-    case!(
-        "fault-access-denied-400",
-        "access-denied-400",
-        "w:AccessDenied fault sent with HTTP 400; exit 1",
-        ["vms"]
-    ),
-    case!(
-        "fault-invalid-selectors",
-        "demo",
-        "wsman get with a selector the class does not have: w:InvalidSelectors fault; exit 1",
-        [
-            "wsman",
-            "get",
-            "Msvm_ComputerSystem",
-            "--selector",
-            "Bogus=1"
-        ]
-    ),
-    case!(
-        "fault-destination-unreachable",
-        "demo",
-        "wsman get of an instance that does not exist: a:DestinationUnreachable fault; exit 1",
-        [
-            "wsman",
-            "get",
-            "Msvm_ComputerSystem",
-            "--selector",
-            "CreationClassName=Msvm_ComputerSystem",
-            "--selector",
-            "Name=00000000-0000-0000-0000-000000000000"
-        ]
-    ),
-    case!(
-        "fault-cannot-process-filter",
-        "demo",
-        "wsman enumerate with invalid WQL: w:CannotProcessFilter fault; exit 1",
-        [
-            "wsman",
-            "enumerate",
-            "Msvm_ComputerSystem",
-            "--wql",
-            "SELECT FROM WHERE"
-        ]
-    ),
-    case!(
-        "fault-pull-timed-out",
-        "pull-timeout",
-        "the first Pull answers w:TimedOut (600 VMs, two pages), the client pulls again; exit 0",
-        ["vms"]
-    ),
-    case!(
-        "fault-malformed-response",
-        "malformed",
-        "the first response is truncated XML; exit 1 (protocol error)",
-        ["vms"]
-    ),
-    case!(
-        "fault-connection-lost",
-        "connection-lost",
-        "the connection closes after the request is processed (recorded transport error); exit 4",
-        ["vms"]
-    ),
-];
+const SETUP: &[&str] = &["export", "web01", "--dest", "D:\\Exports", "--no-wait"];
+
+/// Every corpus case, in file order.
+fn cases() -> Vec<Case> {
+    let text = std::fs::read_to_string(corpus_dir().join("cases.toml")).unwrap();
+    let cases: Cases = toml::from_str(&text).expect("cases.toml parses");
+    cases.case
+}
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/hyperv")
@@ -399,9 +96,9 @@ async fn record_case(case: &Case, out_dir: &Path) {
         .unwrap();
     let host = server.addr().to_string();
     let base = strings(&["-H", &host, "-u", USER, "-q", "-o", "json"]);
-    let mut args = strings(case.args);
-    if !case.setup.is_empty() {
-        let (code, out) = run_cli(&[base.clone(), strings(case.setup)].concat()).await;
+    let mut args = case.args.clone();
+    if case.setup {
+        let (code, out) = run_cli(&[base.clone(), strings(SETUP)].concat()).await;
         assert_eq!(code, 0, "{}: setup failed: {out}", case.name);
         let job = out["job"]["instance_id"].as_str().expect("setup job id");
         // Let the 100 ms job end, so what the command reads does not depend on timing.
@@ -419,7 +116,7 @@ async fn record_case(case: &Case, out_dir: &Path) {
         &format!("host.example:{FIXED_PORT}"),
     );
     std::fs::remove_file(&raw).unwrap();
-    let mut fixture = Fixture::from_json(&json, case.name).unwrap();
+    let mut fixture = Fixture::from_json(&json, &case.name).unwrap();
     fixture.docs = format!(
         "{} (simulated host, scenarios/{}.toml)",
         case.docs, case.scenario
@@ -533,7 +230,7 @@ fn read_json(path: &Path) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corpus_replays_to_documented_outcome() {
     let dir = corpus_dir();
-    for case in CASES {
+    for case in cases() {
         let expected = read_json(&dir.join(format!("{}.expected.json", case.name)));
         let args: Vec<String> = serde_json::from_value(expected["args"].clone()).unwrap();
         let fixture = dir.join(format!("{}.json", case.name));
@@ -559,6 +256,8 @@ async fn corpus_replays_to_documented_outcome() {
 
 #[test]
 fn every_corpus_file_belongs_to_a_case() {
+    let all = cases();
+    assert!(all.len() >= 30, "cases.toml lost cases");
     for entry in std::fs::read_dir(corpus_dir()).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         let Some(stem) = name.strip_suffix(".json") else {
@@ -566,11 +265,11 @@ fn every_corpus_file_belongs_to_a_case() {
         };
         let stem = stem.strip_suffix(".expected").unwrap_or(stem);
         assert!(
-            CASES.iter().any(|c| c.name == stem),
-            "{name} is not in CASES"
+            all.iter().any(|c| c.name == stem),
+            "{name} is not in cases.toml"
         );
     }
-    for case in CASES {
+    for case in &all {
         assert!(
             corpus_dir()
                 .join(format!("scenarios/{}.toml", case.scenario))
@@ -588,13 +287,14 @@ async fn regeneration_reproduces_committed_fixtures() {
     } else {
         tmp.path().to_path_buf()
     };
-    for case in CASES {
+    let all = cases();
+    for case in &all {
         record_case(case, &out).await;
     }
     if regen {
         return;
     }
-    for case in CASES {
+    for case in &all {
         for (file, mask) in [
             (
                 format!("{}.json", case.name),
