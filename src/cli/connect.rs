@@ -86,6 +86,10 @@ pub fn open(g: &GlobalArgs) -> Result<Session, Error> {
     let timeout = g.operation_timeout.map(std::time::Duration::from_secs);
     let Some(path) = g.record.clone() else {
         let mut s = Session::over(base, timeout);
+        if replayer.is_some() {
+            // Replayed answers are instant: never sleep between job polls.
+            s.ops = s.ops.without_poll_delay();
+        }
         s.replayer = replayer;
         return Ok(s);
     };

@@ -27,6 +27,7 @@ pub struct WsManOps<T> {
     transport: T,
     settings: Settings,
     ids: Box<dyn MessageIdSource + Send + Sync>,
+    no_poll_delay: bool,
 }
 
 impl<T: Transport> WsManOps<T> {
@@ -37,6 +38,7 @@ impl<T: Transport> WsManOps<T> {
             transport,
             settings,
             ids: Box::new(UuidMessageIds),
+            no_poll_delay: false,
         }
     }
 
@@ -49,6 +51,12 @@ impl<T: Transport> WsManOps<T> {
     /// Use another message-ID source (deterministic tests).
     pub fn with_ids(mut self, ids: Box<dyn MessageIdSource + Send + Sync>) -> Self {
         self.ids = ids;
+        self
+    }
+
+    /// Poll jobs without waiting between polls (for a replayed transport).
+    pub fn without_poll_delay(mut self) -> Self {
+        self.no_poll_delay = true;
         self
     }
 
@@ -188,6 +196,14 @@ pub fn soap_error(e: SoapError, op: &str) -> Error {
 }
 
 impl<T: Transport> Ops for WsManOps<T> {
+    fn poll_delay(&self, n: u32) -> std::time::Duration {
+        if self.no_poll_delay {
+            std::time::Duration::ZERO
+        } else {
+            super::job::poll_delay(n)
+        }
+    }
+
     fn get<'a>(
         &'a self,
         uri: &'a str,

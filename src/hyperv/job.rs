@@ -161,7 +161,7 @@ pub async fn wait_job(
             }
             Err(e) => return Err(e.context(format!("follow job {}", job.instance_id))),
         }
-        let delay = poll_delay(polls);
+        let delay = ops.poll_delay(polls);
         polls += 1;
         if let Some(d) = deadline.filter(|d| Instant::now() + delay > *d) {
             tokio::time::sleep_until(d).await;

@@ -72,6 +72,12 @@ pub trait Ops: Send + Sync {
         selectors: &'a [(String, String)],
         args: &'a [(String, Arg)],
     ) -> BoxFuture<'a, Result<MethodOutput, Error>>;
+
+    /// Delay before job poll number `n` (0-based); zero when answers come from a recording
+    /// (`--replay`), where waiting would only slow the run down.
+    fn poll_delay(&self, n: u32) -> std::time::Duration {
+        super::job::poll_delay(n)
+    }
 }
 
 #[cfg(test)]
