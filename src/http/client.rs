@@ -165,12 +165,6 @@ impl HttpTransport {
             .map_err(|e| Failure(e, Delivery::NotSent))?;
         let limit = self.cfg.max_response_bytes;
         let exchange = async {
-            // A fresh connection whose last auth leg has just been answered may not be idle
-            // yet; sending before it is ready fails spuriously ("not ready").
-            c.sender.ready().await.map_err(|_| {
-                let msg = format!("connection to {} closed before sending {action}", self.url);
-                Failure(Error::new(ErrorKind::Connect, msg), Delivery::NotSent)
-            })?;
             let resp = c.sender.try_send_request(request).await.map_err(|mut e| {
                 if e.take_message().is_some() {
                     let msg = format!("connection to {} closed before sending {action}", self.url);
