@@ -11,5 +11,5 @@ if [ ! -x "$VENV/bin/python" ] || ! cmp -s tests/py/requirements.txt "$VENV/.req
   cp tests/py/requirements.txt "$VENV/.requirements.txt"
 fi
 export HVREMOTE_TEST_PYTHON="$VENV/bin/python"
-cargo test --all-targets "$@"
+cargo test --no-fail-fast --all-targets "$@"
 cargo test --doc "$@"
