@@ -15,6 +15,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
@@ -62,6 +63,7 @@ struct Shared {
     host: Arc<Mutex<Host>>,
     opts: ServerOptions,
     start: Instant,
+    http_requests: Arc<AtomicU64>,
 }
 
 /// Serve until `shutdown` completes. Connections already open finish on their own.
@@ -71,10 +73,24 @@ pub async fn serve(
     opts: ServerOptions,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Error> {
+    serve_counted(listener, host, opts, Arc::default(), shutdown).await
+}
+
+/// [`serve`], counting every HTTP request (NTLM legs and 401s included) in `http_requests`
+/// and logging each at `info` level (`sim: http request n=…`), so benchmarks can count
+/// round trips from the host's side.
+pub async fn serve_counted(
+    listener: TcpListener,
+    host: Arc<Mutex<Host>>,
+    opts: ServerOptions,
+    http_requests: Arc<AtomicU64>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Error> {
     let shared = Arc::new(Shared {
         host,
         opts,
         start: Instant::now(),
+        http_requests,
     });
     tokio::pin!(shutdown);
     loop {
@@ -179,6 +195,8 @@ fn closing(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
 type Answer = Result<Response<Full<Bytes>>, std::io::Error>;
 
 async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<Incoming>) -> Answer {
+    let n = shared.http_requests.fetch_add(1, Ordering::Relaxed) + 1;
+    tracing::info!(n, "sim: http request");
     if req.uri().path() != "/wsman" {
         return Ok(reply(StatusCode::NOT_FOUND, Bytes::new()));
     }
@@ -303,6 +321,7 @@ async fn run_host(shared: &Shared, text: &str) -> Result<(StatusCode, String), s
 pub struct SimServer {
     addr: SocketAddr,
     host: Arc<Mutex<Host>>,
+    http_requests: Arc<AtomicU64>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), Error>>,
 }
@@ -325,10 +344,18 @@ impl SimServer {
         let shutdown = async move {
             let _ = rx.await;
         };
-        let task = tokio::spawn(serve(listener, Arc::clone(&host), opts, shutdown));
+        let http_requests = Arc::new(AtomicU64::new(0));
+        let task = tokio::spawn(serve_counted(
+            listener,
+            Arc::clone(&host),
+            opts,
+            Arc::clone(&http_requests),
+            shutdown,
+        ));
         Ok(SimServer {
             addr,
             host,
+            http_requests,
             stop: Some(tx),
             task,
         })
@@ -347,6 +374,11 @@ impl SimServer {
     /// The shared host (inspect jobs, invocation counters).
     pub fn host(&self) -> Arc<Mutex<Host>> {
         Arc::clone(&self.host)
+    }
+
+    /// HTTP requests received so far (every leg: 401 challenges, NTLM legs, SOAP).
+    pub fn http_requests(&self) -> u64 {
+        self.http_requests.load(Ordering::Relaxed)
     }
 
     /// Stop accepting connections and wait for the accept loop to end.
