@@ -63,10 +63,18 @@ requests() { grep -c "sim: http request" "$WORK/sim.log" || true; }
 # measure NAME OUTFILE CMD... : one run; appends "NAME requests wall user sys maxrss_kb".
 measure() {
     local name=$1 out=$2; shift 2
-    local before after
-    before=$(requests)
-    /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$@" >"$out" 2>"$WORK/$name.err" \
-        || { echo "$name failed:" >&2; cat "$WORK/$name.err" >&2; exit 1; }
+    local before after try
+    for try in 1 2; do
+        before=$(requests)
+        if /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$@" >"$out" 2>"$WORK/$name.err"; then
+            break
+        fi
+        # Known flake (reported): hvremote's first connection is sometimes closed by the
+        # simulated host before the request is sent; one retry, counted from scratch.
+        echo "$name failed (attempt $try):" >&2; cat "$WORK/$name.err" "$out" >&2
+        [ "$try" = 2 ] && exit 1
+        echo "retry" >>"$WORK/retries"
+    done
     sleep 0.2
     after=$(requests)
     echo "$name $((after - before)) $(tail -1 "$WORK/time")" >>"$WORK/results"
@@ -129,9 +137,11 @@ if med.get("hvremote"):
 PY
 
 echo "== export request count" >&2
+PORT=$((PORT + 1))
 start_sim --vm web01 --job-seconds 3
 before=$(requests)
-"$HV" -H 127.0.0.1 --port "$PORT" -u "$USER_NAME" -q export web01 --dest 'D:\Exports' --no-wait >/dev/null
+"$HV" -H 127.0.0.1 --port "$PORT" -u "$USER_NAME" -q export web01 --dest 'D:\Exports' --no-wait >/dev/null \
+    || { before=$(requests); "$HV" -H 127.0.0.1 --port "$PORT" -u "$USER_NAME" -q export web01 --dest 'D:\Exports' --no-wait >/dev/null; }
 sleep 0.2
 to_invoke=$(( $(requests) - before ))
 before=$(requests)
@@ -141,4 +151,4 @@ end=$(date +%s.%N)
 sleep 0.2
 total=$(( $(requests) - before ))
 stop_sim
-echo "export: $to_invoke HTTP requests up to the invoke (--no-wait); $total in all with a 3 s job followed to the end ($(python3 -c "print(f'{$end - $start:.2f}')") s wall)"
+echo "export: $to_invoke HTTP requests with --no-wait (NTLM legs, find the VM, VMMS keys, invoke, one Get of the job = the first poll); $total in all with a 3 s job followed to the end ($(python3 -c "print(f'{$end - $start:.2f}')") s wall)"
