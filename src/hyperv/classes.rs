@@ -49,8 +49,12 @@ pub fn wql_quote(s: &str) -> String {
 
 /// WQL for every computer system (VMs and the host).
 pub fn wql_all_systems() -> String {
-    format!("SELECT * FROM {COMPUTER_SYSTEM}")
+    format!("SELECT {VM_LIST_PROPERTIES} FROM {COMPUTER_SYSTEM}")
 }
+
+/// The properties `vms` prints (read by [`vm_from_instance`]); asking only for these keeps a
+/// 5000-VM listing to a few pages (issue 7).
+pub const VM_LIST_PROPERTIES: &str = "Name, ElementName, EnabledState";
 
 /// WQL to find a VM by GUID (`Name`) or display name (`ElementName`).
 pub fn wql_find_vm(name_or_guid: &str) -> String {
@@ -88,8 +92,14 @@ pub fn wql_job(instance_id: &str) -> String {
 }
 
 /// A property's text (trimmed); `None` when absent or NULL.
+///
+/// A `w:XmlFragment` (the item of a property-list query such as [`wql_all_systems`]) holds
+/// unqualified property elements; an instance holds them in its class namespace.
 pub fn prop(inst: &Element, name: &str) -> Option<String> {
     let el = match inst.ns.as_deref() {
+        _ if inst.is(crate::xml::ns::WSMAN, "XmlFragment") => {
+            inst.elements().find(|e| e.ns.is_none() && e.local == name)
+        }
         Some(n) => inst.child(n, name),
         None => inst.child_local(name),
     }?;
@@ -240,5 +250,17 @@ mod tests {
         );
         assert_eq!(parse_interval("PXS"), None);
         assert_eq!(parse_interval("garbage"), None);
+    }
+
+    #[test]
+    fn vm_from_property_list_fragment() {
+        let xml = r#"<w:XmlFragment xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><ElementName>web01</ElementName><EnabledState>2</EnabledState><Name>B6A3EE20-3DDF-4EA3-B06A-23E191DAE32C</Name></w:XmlFragment>"#;
+        let frag = crate::xml::parse(xml).unwrap();
+        let vm = vm_from_instance(&frag).unwrap();
+        assert_eq!(vm.name, "web01");
+        assert_eq!(vm.id, "B6A3EE20-3DDF-4EA3-B06A-23E191DAE32C");
+        assert_eq!(vm.enabled_state, 2);
+        let other = r#"<w:XmlFragment xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><q:Name xmlns:q="urn:x">B6A3EE20-3DDF-4EA3-B06A-23E191DAE32C</q:Name></w:XmlFragment>"#;
+        assert!(vm_from_instance(&crate::xml::parse(other).unwrap()).is_none());
     }
 }

@@ -137,7 +137,9 @@ mod tests {
         );
         assert_eq!(
             ops.calls(),
-            vec![Call::Query("SELECT * FROM Msvm_ComputerSystem".into())]
+            vec![Call::Query(
+                "SELECT Name, ElementName, EnabledState FROM Msvm_ComputerSystem".into()
+            )]
         );
     }
 

@@ -26,6 +26,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
@@ -93,6 +94,7 @@ struct Shared {
     host: Arc<Mutex<Host>>,
     opts: ServerOptions,
     start: Instant,
+    http_requests: Arc<AtomicU64>,
 }
 
 /// Serve until `shutdown` completes. Connections already open finish on their own.
@@ -102,10 +104,24 @@ pub async fn serve(
     opts: ServerOptions,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Error> {
+    serve_counted(listener, host, opts, Arc::default(), shutdown).await
+}
+
+/// [`serve`], counting every HTTP request (NTLM legs and 401s included) in `http_requests`
+/// and logging each at `info` level (`sim: http request n=…`), so benchmarks can count
+/// round trips from the host's side.
+pub async fn serve_counted(
+    listener: TcpListener,
+    host: Arc<Mutex<Host>>,
+    opts: ServerOptions,
+    http_requests: Arc<AtomicU64>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Error> {
     let shared = Arc::new(Shared {
         host,
         opts,
         start: Instant::now(),
+        http_requests,
     });
     tokio::pin!(shutdown);
     loop {
@@ -159,6 +175,8 @@ fn header_str(req: &Request<Incoming>, name: http::header::HeaderName) -> &str {
 type Answer = Result<Response<Full<Bytes>>, std::io::Error>;
 
 async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<Incoming>) -> Answer {
+    let n = shared.http_requests.fetch_add(1, Ordering::Relaxed) + 1;
+    tracing::info!(n, "sim: http request");
     if req.uri().path() != "/wsman" {
         return Ok(reply(StatusCode::NOT_FOUND, Bytes::new()));
     }
@@ -317,6 +335,7 @@ pub struct SimServer {
     addr: SocketAddr,
     https: bool,
     host: Arc<Mutex<Host>>,
+    http_requests: Arc<AtomicU64>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), Error>>,
 }
@@ -340,11 +359,19 @@ impl SimServer {
             let _ = rx.await;
         };
         let https = opts.tls.is_some();
-        let task = tokio::spawn(serve(listener, Arc::clone(&host), opts, shutdown));
+        let http_requests = Arc::new(AtomicU64::new(0));
+        let task = tokio::spawn(serve_counted(
+            listener,
+            Arc::clone(&host),
+            opts,
+            Arc::clone(&http_requests),
+            shutdown,
+        ));
         Ok(SimServer {
             addr,
             https,
             host,
+            http_requests,
             stop: Some(tx),
             task,
         })
@@ -364,6 +391,11 @@ impl SimServer {
     /// The shared host (inspect jobs, invocation counters).
     pub fn host(&self) -> Arc<Mutex<Host>> {
         Arc::clone(&self.host)
+    }
+
+    /// HTTP requests received so far (every leg: 401 challenges, NTLM legs, SOAP).
+    pub fn http_requests(&self) -> u64 {
+        self.http_requests.load(Ordering::Relaxed)
     }
 
     /// Stop accepting connections and wait for the accept loop to end.

@@ -1,0 +1,69 @@
+//! Per-message CPU of the export exchange (issue 7, target 3: build + seal + unseal + parse of
+//! an ExportSystemDefinition exchange under 20 µs), and its parts.
+//!
+//! The reply is the simulated host's real answer to the request; the NTLM sessions come from a
+//! full handshake. Run: `cargo bench --bench messages`.
+
+mod support;
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use hvremote::http::encrypted::{self, SPNEGO_PROTOCOL};
+use hvremote::wsman::invoke::parse_output;
+
+fn export_exchange(c: &mut Criterion) {
+    let mut host = support::host(0);
+    let request = support::export_request(&host);
+    let request_body = support::body_of(&request);
+    let reply_body = support::reply(&mut host, &request_body);
+    let ctype = encrypted::content_type(SPNEGO_PROTOCOL);
+    let (mut client, mut server) = support::sessions();
+
+    let mut g = c.benchmark_group("export_exchange");
+    g.bench_function("build_request", |b| {
+        b.iter(|| support::body_of(black_box(&request)))
+    });
+    g.bench_function("seal_request", |b| {
+        b.iter(|| {
+            encrypted::encode(
+                &mut client,
+                SPNEGO_PROTOCOL,
+                black_box(request_body.as_bytes()),
+            )
+        })
+    });
+    g.bench_function("parse_reply", |b| {
+        b.iter(|| {
+            parse_output(200, black_box(&reply_body), Some("ExportSystemDefinition"))
+                .expect("parses")
+        })
+    });
+    g.bench_function("unseal_reply", |b| {
+        b.iter_batched(
+            || encrypted::encode(&mut server, SPNEGO_PROTOCOL, reply_body.as_bytes()),
+            |sealed| encrypted::decode(&mut client, &ctype, &sealed).expect("unseals"),
+            BatchSize::SmallInput,
+        )
+    });
+    // The whole client side of one exchange: build and seal the request, unseal and parse the
+    // reply (the host's sealing of the reply happens in the untimed set-up).
+    g.bench_function("client_total", |b| {
+        b.iter_batched(
+            || encrypted::encode(&mut server, SPNEGO_PROTOCOL, reply_body.as_bytes()),
+            |sealed| {
+                let body = support::body_of(&request);
+                let wire = encrypted::encode(&mut client, SPNEGO_PROTOCOL, body.as_bytes());
+                let plain = encrypted::decode(&mut client, &ctype, &sealed).expect("unseals");
+                let text = String::from_utf8(plain).expect("utf-8");
+                let out = parse_output(200, &text, Some("ExportSystemDefinition")).expect("parses");
+                (wire.len(), out.return_value)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, export_exchange);
+criterion_main!(benches);
