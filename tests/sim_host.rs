@@ -464,3 +464,57 @@ fn first_pull_times_out_then_same_pull_succeeds() {
     assert_eq!(items(&p).len(), 3);
     assert!(end_of_sequence(&p));
 }
+
+#[test]
+fn open_contexts_are_limited_and_pulls_respect_max_envelope_size() {
+    let mut h = Host::new(SimConfig::from_flags(&[], 40));
+    let limit = hvremote::sim::enumerate::MAX_CONTEXTS;
+    let mut last = String::new();
+    for _ in 0..limit {
+        let r = enumerate(
+            &mut h,
+            secs(0),
+            Req::new(ENUMERATE, uri("Msvm_ComputerSystem")),
+            None,
+            &[],
+        );
+        last = context(&parse(&r));
+    }
+    let r = enumerate(
+        &mut h,
+        secs(0),
+        Req::new(ENUMERATE, uri("Msvm_ComputerSystem")),
+        None,
+        &[],
+    );
+    assert_eq!(
+        fault_of(&r),
+        ("w:QuotaLimit".to_string(), "2150859174".to_string())
+    );
+    let text = |ctx: &str| {
+        let mut req = Req::new(PULL, uri("*"));
+        req.max_env = Some("8192");
+        req.build(|w| {
+            w.start("n:Pull")
+                .leaf("n:EnumerationContext", ctx)
+                .leaf("n:MaxElements", "1000")
+                .end();
+        })
+    };
+    let mut ctx = last;
+    let mut total = 0;
+    let mut pages = 0;
+    loop {
+        let r = h.handle(secs(1), &text(&ctx));
+        assert!(r.body.len() <= 8192, "page of {} bytes", r.body.len());
+        let p = parse(&r);
+        total += items(&p).len();
+        pages += 1;
+        if end_of_sequence(&p) {
+            break;
+        }
+        ctx = context(&p);
+    }
+    assert_eq!(total, 41);
+    assert!(pages > 2, "{pages}");
+}

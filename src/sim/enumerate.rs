@@ -14,6 +14,7 @@
 
 use std::time::Duration;
 
+use super::associators;
 use super::envelope::{self, SimFault};
 use super::faults;
 use super::host::{Call, Host, class_of_uri};
@@ -123,8 +124,26 @@ impl Host {
                         "dialect {dialect} is not supported"
                     )));
                 }
-                let q = wql::parse(&f.text()).and_then(wql::Query::resolve);
-                let q = q.map_err(|e| faults::cannot_process_filter(&e.to_string()))?;
+                if let Some(a) = associators::parse_associators(&f.text()) {
+                    let a = a.map_err(|e| faults::cannot_process_filter(&e.to_string()))?;
+                    if uri_class.is_some() {
+                        return Err(faults::cannot_process_filter(
+                            "associators of needs the * resource uri",
+                        ));
+                    }
+                    let found = self
+                        .state
+                        .associators(&a)
+                        .map_err(|e| faults::cannot_process_filter(&e))?;
+                    return Ok(found.iter().map(|i| render::item(i, None, mode)).collect());
+                }
+                let text = f.text();
+                let parsed = wql::parse(&text)
+                    .map_err(|e| faults::query_failed(&text, &e.to_string(), false))?;
+                let unknown_class = model::canonical_class(&parsed.class).is_none();
+                let q = parsed
+                    .resolve()
+                    .map_err(|e| faults::query_failed(&text, &e.to_string(), unknown_class))?;
                 if uri_class.is_some_and(|c| c != q.class) {
                     return Err(faults::cannot_process_filter(
                         "the query class differs from the resource uri class",
@@ -235,7 +254,7 @@ impl Host {
         }
         ctx.pulled = true;
         let rest = ctx.items.get(ctx.pos..).unwrap_or_default();
-        let overhead = pull_response(call, Some(&ctx.id), &[], false);
+        let overhead = pull_response(call, Some(&ctx.id), &[], false, false);
         let n = page(rest, max, Self::room(call, &overhead))?;
         let page_items: Vec<String> = rest.iter().take(n).cloned().collect();
         ctx.pos += n;
@@ -244,11 +263,14 @@ impl Host {
         if done {
             self.contexts.open.remove(idx);
         }
+        let wsman_items = self.state.config.variations.pull_items_in_wsman_ns;
+        let ctx_text = (!done).then_some(id.as_str());
         Ok(pull_response(
             call,
-            (!done).then_some(id.as_str()),
+            ctx_text,
             &page_items,
             done,
+            wsman_items,
         ))
     }
 
@@ -278,19 +300,30 @@ fn enumerate_response(call: &Call<'_>, ctx: &str, items: &[String], with_items: 
     })
 }
 
-fn pull_response(call: &Call<'_>, ctx: Option<&str>, items: &[String], done: bool) -> String {
+fn pull_response(
+    call: &Call<'_>,
+    ctx: Option<&str>,
+    items: &[String],
+    done: bool,
+    wsman_items: bool,
+) -> String {
     envelope::envelope(Some(PULL_RESPONSE), call.ids, |w| {
         w.start("n:PullResponse");
         if let Some(c) = ctx {
             w.leaf("n:EnumerationContext", c);
         }
-        w.start("n:Items");
+        w.start(if wsman_items { "w:Items" } else { "n:Items" });
         items.iter().for_each(|i| {
             w.raw_fragment(i);
         });
         w.end();
         if done {
-            w.start("n:EndOfSequence").end();
+            w.start(if wsman_items {
+                "w:EndOfSequence"
+            } else {
+                "n:EndOfSequence"
+            })
+            .end();
         }
         w.end();
     })

@@ -87,6 +87,36 @@ pub struct SimFault {
     pub code: u32,
     /// Reason and message text.
     pub reason: String,
+    /// What `s:Detail` holds (boxed: keeps `Result<_, SimFault>` small).
+    pub detail: Box<Detail>,
+}
+
+/// The content of a fault's `s:Detail` (hyperv-wsman.md §13.1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Detail {
+    /// `f:WSManFault Code Machine` with `f:Message`.
+    #[default]
+    Plain,
+    /// `f:WSManFault` whose `f:Message` holds `f:ProviderFault` (WMI provider) with a nested
+    /// `f:WSManFault` and `f:ExtendedError/p:__ExtendedStatus` (E14, bad WQL).
+    Provider {
+        /// Inner `f:WSManFault/@Code`.
+        inner_code: u32,
+        /// Inner `f:Message`.
+        inner_message: String,
+        /// `__ExtendedStatus.Operation` (e.g. `ExecQuery`).
+        operation: &'static str,
+        /// `__ExtendedStatus.ParameterInfo` (e.g. the query).
+        parameter: String,
+    },
+    /// `p:MSFT_WmiError b:IsCIM_Error="true"` instead of `f:WSManFault`.
+    WmiError {
+        /// `CIMStatusCode` (e.g. 4 CIM_ERR_INVALID_PARAMETER).
+        cim_status: u32,
+        /// `error_Code` (decimal HRESULT).
+        error_code: u32,
+    },
 }
 
 impl SimFault {
@@ -99,6 +129,7 @@ impl SimFault {
             subcode,
             code,
             reason: reason.into(),
+            detail: Box::new(Detail::Plain),
         }
     }
 
@@ -181,12 +212,93 @@ pub fn fault(f: &SimFault, ids: ReplyIds<'_>, machine: &str) -> String {
             .text(&f.reason)
             .end()
             .end();
-        w.start("s:Detail")
-            .start("f:WSManFault")
-            .attr("xmlns:f", ns::WSMANFAULT);
-        w.attr("Code", &f.code.to_string()).attr("Machine", machine);
-        w.leaf("f:Message", &f.reason).end().end().end();
+        w.start("s:Detail");
+        match f.detail.as_ref() {
+            Detail::WmiError {
+                cim_status,
+                error_code,
+            } => write_wmi_error(w, *cim_status, *error_code, &f.reason),
+            detail => write_wsman_fault(w, f, detail, machine),
+        }
+        w.end().end();
     })
+}
+
+fn write_wsman_fault(w: &mut XmlWriter, f: &SimFault, detail: &Detail, machine: &str) {
+    w.start("f:WSManFault").attr("xmlns:f", ns::WSMANFAULT);
+    w.attr("Code", &f.code.to_string()).attr("Machine", machine);
+    match detail {
+        Detail::Provider {
+            inner_code,
+            inner_message,
+            operation,
+            parameter,
+        } => {
+            w.start("f:Message").start("f:ProviderFault");
+            w.attr("provider", "WMI Provider")
+                .attr("path", "%systemroot%\\system32\\WsmWmiPl.dll");
+            w.start("f:WSManFault")
+                .attr("Code", &inner_code.to_string())
+                .attr("Machine", machine);
+            w.leaf("f:Message", inner_message).end();
+            w.start("f:ExtendedError")
+                .start("p:__ExtendedStatus")
+                .attr("xmlns:p", EXTENDED_STATUS);
+            w.attr("xmlns:xsi", ns::XSI)
+                .attr("xsi:type", "p:__ExtendedStatus_Type");
+            w.start("p:Description").attr("xsi:nil", "true").end();
+            w.leaf("p:Operation", operation)
+                .leaf("p:ParameterInfo", parameter);
+            w.leaf("p:ProviderName", "WinMgmt")
+                .leaf("p:StatusCode", "2147749911");
+            w.end().end().end().end();
+        }
+        _ => {
+            w.leaf("f:Message", &f.reason);
+        }
+    }
+    w.end();
+}
+
+const EXTENDED_STATUS: &str =
+    "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/__ExtendedStatus";
+
+fn write_wmi_error(w: &mut XmlWriter, cim_status: u32, error_code: u32, message: &str) {
+    w.start("p:MSFT_WmiError")
+        .attr("xmlns:p", ns::MSFT_WMIERROR)
+        .attr("xmlns:b", ns::CIMBINDING);
+    w.attr("xmlns:cim", ns::CIM).attr("xmlns:xsi", ns::XSI);
+    w.attr("b:IsCIM_Error", "true")
+        .attr("xsi:type", "p:MSFT_WmiError_Type");
+    let typed = |w: &mut XmlWriter, name: &'static str, ty: &str, v: &str| {
+        w.start(name).attr("xsi:type", ty).text(v).end();
+    };
+    typed(
+        w,
+        "p:CIMStatusCode",
+        "cim:cimUnsignedInt",
+        &cim_status.to_string(),
+    );
+    w.start("p:CIMStatusCodeDescription")
+        .attr("xsi:nil", "true")
+        .end();
+    typed(w, "p:Message", "cim:cimString", message);
+    typed(
+        w,
+        "p:MessageID",
+        "cim:cimString",
+        &format!("HRESULT 0x{error_code:08x}"),
+    );
+    typed(w, "p:error_Category", "cim:cimUnsignedShort", "5");
+    typed(
+        w,
+        "p:error_Code",
+        "cim:cimUnsignedInt",
+        &error_code.to_string(),
+    );
+    typed(w, "p:error_Type", "cim:cimString", "HRESULT");
+    typed(w, "p:error_WindowsErrorMessage", "cim:cimString", message);
+    w.end();
 }
 
 #[cfg(test)]

@@ -14,15 +14,18 @@
 //!   or a single item larger than the page → `w:EncodingLimit` 2150858824;
 //! * too many open enumeration contexts → `w:QuotaLimit` 2150859174;
 //! * malformed request envelope → `w:SchemaValidationError` 2150858817 with HTTP **400**;
-//! * structurally malformed Invoke parameters (nested XML instead of a CIM-XML string,
-//!   unparsable CIM-XML, wrong CLASSNAME, REF wrapped in `a:EndpointReference`) →
-//!   `w:InvalidParameter` 2150858810;
+//! * structurally malformed Invoke parameters (nested XML instead of a CIM-XML string, REF
+//!   wrapped in `a:EndpointReference`) → `w:InvalidParameter` 2150858810; an unparsable
+//!   CIM-XML string or a wrong CLASSNAME → `w:InvalidParameter` with an `MSFT_WmiError` detail
+//!   (CIMStatusCode 4, error_Code 2147749896 WBEM_E_INVALID_PARAMETER), as WMI reports it;
+//! * WQL the provider rejects → the `n:CannotProcessFilter` fault above with a nested
+//!   `f:ProviderFault` and `__ExtendedStatus` (ExecQuery, the query) as in E14;
 //! * injected access denial → `w:AccessDenied` 5; injected Pull timeout → `s:Receiver`
 //!   `w:TimedOut` 2150858793.
 //!
 //! All faults use HTTP 500 unless stated (or unless the scenario asks for 400).
 
-use super::envelope::{SimFault, fault_action};
+use super::envelope::{Detail, SimFault, fault_action};
 
 /// Invalid selector value.
 pub fn invalid_selectors(detail: &str) -> SimFault {
@@ -95,6 +98,30 @@ pub fn cannot_process_filter(detail: &str) -> SimFault {
     .with_action(fault_action::ENUMERATION)
 }
 
+/// Bad WQL, as the WMI provider reports it: nested `f:ProviderFault` with the query in
+/// `__ExtendedStatus.ParameterInfo` (E14). Unknown classes get the inner message "The
+/// specified class does not exist in the given namespace."; other errors "Invalid query".
+pub fn query_failed(query: &str, detail: &str, unknown_class: bool) -> SimFault {
+    let inner_message = if unknown_class {
+        "The specified class does not exist in the given namespace. "
+    } else {
+        "Invalid query "
+    };
+    SimFault {
+        detail: Box::new(Detail::Provider {
+            inner_code: if unknown_class {
+                2147749904
+            } else {
+                2147749911
+            },
+            inner_message: inner_message.to_string(),
+            operation: "ExecQuery",
+            parameter: query.to_string(),
+        }),
+        ..cannot_process_filter(detail)
+    }
+}
+
 /// Unknown/expired context.
 pub fn invalid_context() -> SimFault {
     SimFault::new(true, "n:InvalidEnumerationContext", 2150858779,
@@ -136,6 +163,19 @@ pub fn schema_validation(detail: &str) -> SimFault {
     );
     f.status = 400;
     f
+}
+
+/// A method parameter WMI itself rejects (the embedded instance): `w:InvalidParameter` with an
+/// `MSFT_WmiError` detail, CIMStatusCode 4, error_Code 2147749896 (WBEM_E_INVALID_PARAMETER).
+pub fn wmi_invalid_parameter(detail: &str) -> SimFault {
+    SimFault {
+        code: 2147749896,
+        detail: Box::new(Detail::WmiError {
+            cim_status: 4,
+            error_code: 2147749896,
+        }),
+        ..invalid_parameter(detail)
+    }
 }
 
 /// Structurally malformed method parameter.

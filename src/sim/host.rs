@@ -30,7 +30,8 @@ pub struct SimResponse {
     pub body: String,
     /// How long the server should wait before answering (fault injection).
     pub delay: Duration,
-    /// The server should close the connection after sending this reply (fault injection).
+    /// The request was processed but the server must close the connection instead of sending
+    /// this reply (fault injection: the reply is lost).
     pub close_connection: bool,
 }
 

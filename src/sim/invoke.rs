@@ -19,10 +19,7 @@
 //!   from the class's CIM type, or whose array-ness differs.
 //! * Otherwise the injected return code (with `p:Job` nil), or 4096 and a job EPR.
 //!
-//! RequestStateChange: RequestedState 4 (Terminate) → JobState 8, 5 (Kill) → 9, ReturnValue 0;
-//! 2/3/6 → 32770 (not supported); other values → 32773; job already finished → 32775.
-//! GetErrorEx: ReturnValue 0, one `p:Errors` entry (escaped CIM-XML `Msvm_Error`) when the job
-//! ended in Exception, none otherwise.
+//! The job methods (`RequestStateChange`, `GetErrorEx`) are in `sim::job_methods`.
 
 use super::cimxml::{self, CimInstance};
 use super::envelope::SimFault;
@@ -30,8 +27,9 @@ use super::faults;
 use super::host::{Call, Host, check_selectors, class_of_uri};
 use super::model;
 use super::render;
-use super::state::job_state;
-use crate::xml::{Element, ns};
+use super::scenario::Variations;
+use crate::cim::path::ObjectPath;
+use crate::xml::{Element, XmlWriter, ns};
 
 /// ExportSystemDefinition return codes used by the simulator.
 pub mod rc {
@@ -95,23 +93,16 @@ impl Host {
     fn export(&mut self, call: &Call<'_>) -> Result<String, SimFault> {
         self.check_vmms_selectors(&call.req.selectors)?;
         self.state.export_invocations += 1;
+        let v = self.state.config.variations.clone();
         let out = |code: u32, job: Option<String>| {
             Host::output(call, model::VMMS, "p:ExportSystemDefinition_OUTPUT", |w| {
-                match &job {
-                    Some(id) => {
-                        w.start("p:Job");
-                        render::write_epr_children(
-                            w,
-                            model::CONCRETE_JOB,
-                            &[("InstanceID", id.clone())],
-                        );
-                        w.end();
-                    }
-                    None => {
-                        w.start("p:Job").attr("xsi:nil", "true").end();
-                    }
+                if v.return_value_first {
+                    w.leaf("p:ReturnValue", &code.to_string());
                 }
-                w.leaf("p:ReturnValue", &code.to_string());
+                write_job(w, job.as_deref(), &v);
+                if !v.return_value_first {
+                    w.leaf("p:ReturnValue", &code.to_string());
+                }
             })
         };
         let vm_guid = match self.validate_export(call.req.body.as_ref()) {
@@ -170,12 +161,12 @@ impl Host {
             .into());
         }
         let inst =
-            cimxml::parse_instance(&esd.text()).map_err(|e| faults::invalid_parameter(&e))?;
+            cimxml::parse_instance(&esd.text()).map_err(|e| faults::wmi_invalid_parameter(&e))?;
         if !inst
             .class
             .eq_ignore_ascii_case("Msvm_VirtualSystemExportSettingData")
         {
-            return Err(faults::invalid_parameter(&format!(
+            return Err(faults::wmi_invalid_parameter(&format!(
                 "embedded class {} is not Msvm_VirtualSystemExportSettingData",
                 inst.class
             ))
@@ -244,33 +235,45 @@ impl Host {
         Ok(())
     }
 
-    /// The InstanceID named by a VSSD object path (`\\HOST\root\virtualization\v2:Class.InstanceID="…"`).
+    /// The InstanceID named by a VSSD object path (`\\HOST\root\virtualization\v2:Class.InstanceID="…"`,
+    /// parsed by `cim::path`); host, when given, must be this host (`.`, NetBIOS or DNS name)
+    /// and namespace `root\virtualization\v2`.
     fn checkpoint_id_of_path(&self, path: &str) -> Option<String> {
-        let lower = path.to_ascii_lowercase();
-        let key_at = lower.find(".instanceid=")?;
-        let head = path.get(..key_at)?;
-        let (prefix, class) = head.rsplit_once(':').unwrap_or(("", head));
-        if !class.eq_ignore_ascii_case(model::VSSD) || !self.namespace_prefix_ok(prefix) {
-            return None;
-        }
-        unquote(path.get(key_at + ".instanceid=".len()..)?.trim())
-    }
-
-    fn namespace_prefix_ok(&self, prefix: &str) -> bool {
-        if prefix.is_empty() {
-            return true;
-        }
-        let p = prefix.replace('/', "\\");
-        let (host, nspace) = match p.strip_prefix("\\\\") {
-            Some(rest) => rest.split_once('\\').unwrap_or((rest, "")),
-            None => (".", p.as_str()),
-        };
+        let p = ObjectPath::parse(path).ok()?;
         let cfg = &self.state.config;
-        let host_ok = host == "."
-            || host.eq_ignore_ascii_case(&cfg.host_name)
-            || host.eq_ignore_ascii_case(&cfg.dns_name);
-        host_ok && nspace.eq_ignore_ascii_case("root\\virtualization\\v2")
+        let host_ok = p.host.as_deref().is_none_or(|h| {
+            h == "."
+                || h.eq_ignore_ascii_case(&cfg.host_name)
+                || h.eq_ignore_ascii_case(&cfg.dns_name)
+        });
+        let ns_ok = p.namespace.as_deref().is_none_or(|n| {
+            n.replace('/', "\\")
+                .eq_ignore_ascii_case("root\\virtualization\\v2")
+        });
+        let class_ok = p.class.eq_ignore_ascii_case(model::VSSD);
+        (host_ok && ns_ok && class_ok).then(|| p.key("InstanceID").map(str::to_string))?
     }
+}
+
+/// `p:Job`: nil, or the job EPR (optionally wrapped, optionally with `__cimnamespace`).
+fn write_job(w: &mut XmlWriter, job: Option<&str>, v: &Variations) {
+    let Some(id) = job else {
+        w.start("p:Job").attr("xsi:nil", "true").end();
+        return;
+    };
+    let mut keys = vec![("InstanceID", id.to_string())];
+    if v.job_epr_cimnamespace {
+        keys.push(("__cimnamespace", "root/virtualization/v2".to_string()));
+    }
+    w.start("p:Job");
+    if v.job_epr_wrapped {
+        w.start("a:EndpointReference");
+    }
+    render::write_epr_children(w, model::CONCRETE_JOB, &keys);
+    if v.job_epr_wrapped {
+        w.end();
+    }
+    w.end();
 }
 
 /// The VM GUID in a REF parameter (Address + ReferenceParameters directly inside).
@@ -302,18 +305,6 @@ fn vm_selector(cs: &Element) -> Result<String, Refusal> {
         .ok_or_else(|| faults::invalid_parameter("computersystem has no Name selector").into())
 }
 
-/// Strip `"…"` or `'…'` and undo `\"`, `\'`, `\\` escapes.
-fn unquote(s: &str) -> Option<String> {
-    let q = s.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let inner = s.strip_prefix(q)?.strip_suffix(q)?;
-    let mut out = String::new();
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        out.push(if c == '\\' { chars.next()? } else { c });
-    }
-    Some(out)
-}
-
 /// `C:\…` or `\\server\share…`.
 pub fn is_absolute_windows_path(p: &str) -> bool {
     let b = p.as_bytes();
@@ -325,95 +316,39 @@ pub fn is_absolute_windows_path(p: &str) -> bool {
     drive || unc
 }
 
-impl Host {
-    fn job_id(&self, call: &Call<'_>) -> Result<String, SimFault> {
-        let inst = self.select_instance(model::CONCRETE_JOB, &call.req.selectors, call.now)?;
-        Ok(inst.get_str("InstanceID").unwrap_or_default().to_string())
-    }
-
-    fn job_state_change(&mut self, call: &Call<'_>) -> Result<String, SimFault> {
-        let id = self.job_id(call)?;
-        let uri = render::class_uri(model::CONCRETE_JOB);
-        let requested = call
-            .req
-            .body
-            .as_ref()
-            .filter(|b| b.is(&uri, "RequestStateChange_INPUT"))
-            .and_then(|b| b.child_text(&uri, "RequestedState"))
-            .and_then(|t| t.parse::<u16>().ok());
-        let now = call.now;
-        let job = self
-            .state
-            .job_mut(&id)
-            .ok_or_else(|| faults::not_found(&id))?;
-        let code = match requested {
-            Some(4 | 5) if job.ended_at(now).is_some() => rc::INVALID_STATE,
-            Some(r @ (4 | 5)) => {
-                let state = if r == 4 {
-                    job_state::TERMINATED
-                } else {
-                    job_state::KILLED
-                };
-                job.stopped = Some((now, state));
-                0
-            }
-            Some(2 | 3 | 6) => rc::NOT_SUPPORTED,
-            _ => rc::INVALID_PARAMETER,
-        };
-        Ok(Host::output(
-            call,
-            model::CONCRETE_JOB,
-            "p:RequestStateChange_OUTPUT",
-            |w| {
-                w.leaf("p:ReturnValue", &code.to_string());
-            },
-        ))
-    }
-
-    fn get_error_ex(&mut self, call: &Call<'_>) -> Result<String, SimFault> {
-        let id = self.job_id(call)?;
-        let now = call.now;
-        let job = self
-            .state
-            .job_mut(&id)
-            .ok_or_else(|| faults::not_found(&id))?;
-        let errors: Vec<String> = match (&job.outcome, job.progress(now).0) {
-            (super::state::Outcome::Exception(f), job_state::EXCEPTION) => {
-                vec![cimxml::msvm_error(
-                    &f.description,
-                    &job.vm_guid,
-                    f.error_code,
-                )]
-            }
-            _ => Vec::new(),
-        };
-        Ok(Host::output(
-            call,
-            model::CONCRETE_JOB,
-            "p:GetErrorEx_OUTPUT",
-            |w| {
-                for e in &errors {
-                    w.leaf("p:Errors", e);
-                }
-                w.leaf("p:ReturnValue", "0");
-            },
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn windows_paths_and_unquoting() {
+    fn windows_paths() {
         assert!(is_absolute_windows_path("C:\\Exports"));
         assert!(is_absolute_windows_path("\\\\srv\\share\\x"));
         assert!(!is_absolute_windows_path("Exports"));
         assert!(!is_absolute_windows_path("C:Exports"));
         assert!(!is_absolute_windows_path("\\\\srv"));
-        assert_eq!(unquote("\"a\\\\b\\\"c\"").as_deref(), Some("a\\b\"c"));
-        assert_eq!(unquote("'x'").as_deref(), Some("x"));
-        assert_eq!(unquote("x"), None);
+    }
+
+    #[test]
+    fn checkpoint_paths_are_parsed_tolerantly() {
+        let h = Host::new(crate::sim::SimConfig::demo());
+        let id = "Microsoft:AB";
+        let ok = [
+            "\\\\HV01\\root\\virtualization\\v2:Msvm_VirtualSystemSettingData.InstanceID=\"Microsoft:AB\"",
+            "\\\\hv01.example.test\\Root\\Virtualization\\V2:msvm_virtualsystemsettingdata.InstanceID='Microsoft:AB'",
+            "Msvm_VirtualSystemSettingData.InstanceID=\"Microsoft:AB\"",
+        ];
+        for p in ok {
+            assert_eq!(h.checkpoint_id_of_path(p).as_deref(), Some(id), "{p}");
+        }
+        let bad = [
+            "\\\\OTHER\\root\\virtualization\\v2:Msvm_VirtualSystemSettingData.InstanceID=\"Microsoft:AB\"",
+            "\\\\HV01\\root\\cimv2:Msvm_VirtualSystemSettingData.InstanceID=\"Microsoft:AB\"",
+            "\\\\HV01\\root\\virtualization\\v2:Msvm_ComputerSystem.InstanceID=\"Microsoft:AB\"",
+            "not a path",
+        ];
+        for p in bad {
+            assert_eq!(h.checkpoint_id_of_path(p), None, "{p}");
+        }
     }
 }

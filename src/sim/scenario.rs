@@ -58,7 +58,8 @@ pub struct Faults {
     pub access_denied: bool,
     /// Every response is delayed by this many milliseconds (applied by the server).
     pub delay_ms: u64,
-    /// The server closes the connection instead of answering request N (1-based).
+    /// Request N (1-based) is processed, then the connection is closed without an answer
+    /// (the reply is lost: tests that a non-idempotent call is not repeated).
     pub close_after_request: Option<u64>,
     /// Request N (1-based) is answered with a malformed (truncated) body.
     pub malformed_response_at: Option<u64>,
@@ -66,6 +67,21 @@ pub struct Faults {
     pub first_pull_times_out: bool,
     /// Faults are sent with HTTP 400 instead of 500.
     pub faults_with_400: bool,
+}
+
+/// Variations of Windows' reply shapes, to exercise a client's tolerance (hyperv-wsman.md §14,
+/// §19). All off by default (the shapes of §18).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Variations {
+    /// `p:Job` holds an `a:EndpointReference` wrapper around Address/ReferenceParameters.
+    pub job_epr_wrapped: bool,
+    /// The job EPR carries an extra `__cimnamespace` selector.
+    pub job_epr_cimnamespace: bool,
+    /// `p:ReturnValue` comes before `p:Job` in `_OUTPUT`.
+    pub return_value_first: bool,
+    /// PullResponse uses `w:Items` / `w:EndOfSequence` instead of the `n:` elements.
+    pub pull_items_in_wsman_ns: bool,
 }
 
 /// An injected job failure.
@@ -113,6 +129,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Injected faults.
     pub faults: Faults,
+    /// Reply-shape variations.
+    pub variations: Variations,
 }
 
 impl fmt::Debug for SimConfig {
@@ -125,6 +143,7 @@ impl fmt::Debug for SimConfig {
             .field("user", &self.user)
             .field("password", &"<redacted>")
             .field("faults", &self.faults)
+            .field("variations", &self.variations)
             .finish_non_exhaustive()
     }
 }
@@ -144,6 +163,7 @@ impl Default for SimConfig {
             start_unix_secs: 1_764_115_200,
             seed: 0x5EED,
             faults: Faults::default(),
+            variations: Variations::default(),
         }
     }
 }

@@ -1,16 +1,16 @@
 //! The in-memory Hyper-V host: VMs, checkpoints, the VMMS singleton and export jobs.
 //!
-//! What it does: holds the model and produces WMI [`Instance`]s of it at a given `now`
+//! What it does: holds the model and produces WMI [`Instance`](super::model::Instance)s of it at a given `now`
 //! (a `Duration` since the simulator started, passed in by the caller: no clock reads here).
 //! Jobs advance with `now`: JobState 2 (New) for the first 200 ms, then 4 (Running) with
 //! PercentComplete rising linearly, then 7 (Completed, 100 %) after the configured duration,
 //! or 10 (Exception) with the injected ErrorCode/ErrorDescription. A finished job is removed
 //! `job_retention_secs` (default 300 s, Windows' `TimeBeforeRemoval`) after it ended.
-//! What it does not: parse or render XML (see `sim::host`, `sim::render`).
+//! What it does not: build WMI instances (see `sim::instances`), parse or render XML.
 
 use std::time::Duration;
 
-use super::model::{self, Instance, Value};
+use super::model;
 use super::scenario::{JobFailureSpec, SimConfig};
 
 /// A simulated VM.
@@ -124,7 +124,8 @@ pub struct State {
 }
 
 impl State {
-    /// Build the state of a scenario.
+    /// Build the state of a scenario. Names may hold any characters; those XML 1.0 cannot
+    /// carry (most C0 controls) are replaced by U+FFFD, since no WinRM reply could hold them.
     pub fn new(config: SimConfig) -> Self {
         let mut st = State {
             config,
@@ -140,12 +141,12 @@ impl State {
                 .iter()
                 .map(|n| Checkpoint {
                     instance_id: format!("Microsoft:{}", st.fresh_guid()),
-                    name: n.clone(),
+                    name: xml_safe(n),
                 })
                 .collect();
             st.vms.push(Vm {
                 guid,
-                name: spec.name,
+                name: xml_safe(&spec.name),
                 enabled_state: spec.state,
                 checkpoints,
             });
@@ -204,215 +205,16 @@ impl State {
             cp.instance_id
         )
     }
+}
 
-    /// All instances of `class` (a canonical class name) at `now`.
-    pub fn instances(&self, class: &str, now: Duration) -> Vec<Instance> {
-        match class {
-            model::COMPUTER_SYSTEM => {
-                let mut v = vec![self.host_instance()];
-                v.extend(self.vms.iter().map(|vm| self.vm_instance(vm, now)));
-                v
-            }
-            model::VSSD => self
-                .vms
-                .iter()
-                .flat_map(|vm| self.vssd_instances(vm))
-                .collect(),
-            model::VMMS => vec![self.vmms_instance()],
-            model::CONCRETE_JOB => self
-                .jobs
-                .iter()
-                .map(|j| self.job_instance(j, now))
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn dt(&self, at: Duration) -> Value {
-        Value::Datetime(model::xs_datetime(self.config.start_unix_secs, at))
-    }
-
-    fn host_instance(&self) -> Instance {
-        let h = &self.config.host_name;
-        Instance {
-            class: model::COMPUTER_SYSTEM,
-            props: vec![
-                ("Caption", Value::s("Hosting Computer System")),
-                ("CreationClassName", Value::s(model::COMPUTER_SYSTEM)),
-                ("Description", Value::s("Microsoft Hosting Computer System")),
-                ("ElementName", Value::s(h)),
-                ("EnabledState", Value::UInt(2)),
-                ("HealthState", Value::UInt(5)),
-                ("InstallDate", Value::Null),
-                ("Name", Value::s(h)),
-                ("OnTimeInMilliseconds", Value::Null),
-                ("OperationalStatus", Value::UIntArray(vec![2])),
-                ("ProcessID", Value::Null),
-                ("RequestedState", Value::UInt(12)),
-                ("TimeOfLastStateChange", self.dt(Duration::ZERO)),
-            ],
-        }
-    }
-
-    fn vm_instance(&self, vm: &Vm, now: Duration) -> Instance {
-        let running = vm.enabled_state == 2;
-        Instance {
-            class: model::COMPUTER_SYSTEM,
-            props: vec![
-                ("Caption", Value::s("Virtual Machine")),
-                ("CreationClassName", Value::s(model::COMPUTER_SYSTEM)),
-                ("Description", Value::s("Microsoft Virtual Machine")),
-                ("ElementName", Value::s(&vm.name)),
-                ("EnabledState", Value::UInt(vm.enabled_state.into())),
-                ("HealthState", Value::UInt(5)),
-                ("InstallDate", Value::Null),
-                ("Name", Value::s(&vm.guid)),
-                (
-                    "OnTimeInMilliseconds",
-                    Value::UInt(if running { now.as_millis() as u64 } else { 0 }),
-                ),
-                ("OperationalStatus", Value::UIntArray(vec![2])),
-                (
-                    "ProcessID",
-                    if running {
-                        Value::UInt(4242)
-                    } else {
-                        Value::Null
-                    },
-                ),
-                ("RequestedState", Value::UInt(12)),
-                ("TimeOfLastStateChange", self.dt(Duration::ZERO)),
-            ],
-        }
-    }
-
-    fn vssd_instances(&self, vm: &Vm) -> Vec<Instance> {
-        let mut out = vec![self.vssd(vm, &format!("Microsoft:{}", vm.guid), &vm.name, None, true)];
-        let mut parent: Option<String> = None;
-        for cp in &vm.checkpoints {
-            out.push(self.vssd(vm, &cp.instance_id, &cp.name, parent.clone(), false));
-            parent = Some(self.checkpoint_path(cp));
-        }
-        out
-    }
-
-    fn vssd(
-        &self,
-        vm: &Vm,
-        id: &str,
-        name: &str,
-        parent: Option<String>,
-        realized: bool,
-    ) -> Instance {
-        let (ty, desc) = if realized {
-            (
-                "Microsoft:Hyper-V:System:Realized",
-                "Active settings for the virtual machine",
-            )
-        } else {
-            (
-                "Microsoft:Hyper-V:Snapshot:Realized",
-                "Snapshot settings for the virtual machine",
-            )
-        };
-        Instance {
-            class: model::VSSD,
-            props: vec![
-                (
-                    "Caption",
-                    Value::s(if realized {
-                        "Virtual Machine Settings"
-                    } else {
-                        "Snapshot Settings"
-                    }),
-                ),
-                ("CreationTime", self.dt(Duration::ZERO)),
-                ("Description", Value::s(desc)),
-                ("ElementName", Value::s(name)),
-                ("InstanceID", Value::s(id)),
-                ("Parent", parent.map_or(Value::Null, Value::Str)),
-                ("VirtualSystemIdentifier", Value::s(&vm.guid)),
-                (
-                    "VirtualSystemSubType",
-                    Value::s("Microsoft:Hyper-V:SubType:2"),
-                ),
-                ("VirtualSystemType", Value::s(ty)),
-            ],
-        }
-    }
-
-    fn vmms_instance(&self) -> Instance {
-        Instance {
-            class: model::VMMS,
-            props: vec![
-                ("Caption", Value::s("Virtual Machine Management Service")),
-                ("CreationClassName", Value::s(model::VMMS)),
-                (
-                    "ElementName",
-                    Value::s("Virtual Machine Management Service"),
-                ),
-                ("EnabledState", Value::UInt(2)),
-                ("Name", Value::s("vmms")),
-                ("SystemCreationClassName", Value::s(model::COMPUTER_SYSTEM)),
-                ("SystemName", Value::s(&self.config.host_name)),
-            ],
-        }
-    }
-
-    fn job_instance(&self, j: &Job, now: Duration) -> Instance {
-        let (state, pct) = j.progress(now);
-        let end = j.ended_at(now).unwrap_or(now);
-        let (code, desc, summary, status) = match (&j.outcome, state) {
-            (Outcome::Exception(f), job_state::EXCEPTION) => (
-                u64::from(f.error_code),
-                Value::s(&f.description),
-                Value::s(&f.summary),
-                "Job failed",
-            ),
-            (_, job_state::COMPLETED) => {
-                (0, Value::Null, Value::Null, "Job completed successfully")
-            }
-            (_, job_state::TERMINATED | job_state::KILLED) => {
-                (0, Value::Null, Value::Null, "Job was stopped")
-            }
-            _ => (0, Value::Null, Value::Null, "Job is running"),
-        };
-        Instance {
-            class: model::CONCRETE_JOB,
-            props: vec![
-                ("Cancellable", Value::Bool(true)),
-                ("Caption", Value::s("Export Virtual Machine")),
-                ("DeleteOnCompletion", Value::Bool(true)),
-                ("Description", Value::s("Exporting Virtual Machine")),
-                (
-                    "ElapsedTime",
-                    Value::Interval(model::xs_interval(end.saturating_sub(j.created))),
-                ),
-                ("ElementName", Value::s("Export")),
-                ("ErrorCode", Value::UInt(code)),
-                ("ErrorDescription", desc),
-                ("ErrorSummaryDescription", summary),
-                ("InstanceID", Value::s(&j.id)),
-                ("JobState", Value::UInt(state.into())),
-                ("JobStatus", Value::s(status)),
-                ("JobType", Value::UInt(62)),
-                ("PercentComplete", Value::UInt(pct.into())),
-                ("StartTime", self.dt(j.created)),
-                (
-                    "TimeBeforeRemoval",
-                    Value::Interval(model::xs_interval(Duration::from_secs(
-                        self.config.job_retention_secs,
-                    ))),
-                ),
-                ("TimeSubmitted", self.dt(j.created)),
-            ],
-        }
-    }
+fn xml_safe(s: &str) -> String {
+    s.replace(|c| !crate::xml::write::is_xml_char(c), "\u{FFFD}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::model::Value;
 
     fn state() -> State {
         State::new(SimConfig::demo())
@@ -437,6 +239,12 @@ mod tests {
         assert!(st.job_mut(&id).is_some());
         st.advance(Duration::from_secs(18 + 300));
         assert!(st.job_mut(&id).is_none());
+    }
+
+    #[test]
+    fn names_keep_quotes_but_lose_forbidden_characters() {
+        let st = State::new(SimConfig::from_flags(&["a'b\"c\u{1}".into()], 0));
+        assert_eq!(st.vms[0].name, "a'b\"c\u{FFFD}");
     }
 
     #[test]

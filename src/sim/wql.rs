@@ -13,8 +13,10 @@
 //! String comparisons are case-insensitive, as WMI compares strings. A NULL property matches
 //! neither `=` nor `<>`. Unknown classes and properties are rejected after parsing
 //! ([`Query::resolve`]); the host turns every error into the `n:CannotProcessFilter` fault with
-//! WSManFault code 2150858778 (hyperv-wsman.md §13, E14). Not supported: `ASSOCIATORS OF`,
-//! `REFERENCES OF`, `LIKE`, `ISA`, `<`/`>` comparisons (all answered with that same fault).
+//! WSManFault code 2150858778 (hyperv-wsman.md §13, E14).
+//!
+//! `ASSOCIATORS OF` is parsed in `sim::associators`. Not supported: `REFERENCES OF`, `LIKE`,
+//! `ISA`, `<`/`>` comparisons (all answered with the same fault).
 
 use super::model::{self, Instance, Value};
 
@@ -66,14 +68,14 @@ pub struct Query {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Tok {
+pub(super) enum Tok {
     Word(String),
     Str(String),
     Int(i64),
     Sym(&'static str),
 }
 
-fn lex(s: &str) -> Result<Vec<Tok>, WqlError> {
+pub(super) fn lex(s: &str) -> Result<Vec<Tok>, WqlError> {
     let cs: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -141,13 +143,13 @@ fn lex_int(cs: &[char], i: &mut usize, first: char) -> Result<i64, WqlError> {
         .map_err(|_| WqlError(format!("invalid number {w}")))
 }
 
-struct Parser {
-    toks: Vec<Tok>,
-    pos: usize,
+pub(super) struct Parser {
+    pub(super) toks: Vec<Tok>,
+    pub(super) pos: usize,
 }
 
 impl Parser {
-    fn peek(&self) -> Option<&Tok> {
+    pub(super) fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos)
     }
     fn next(&mut self) -> Option<Tok> {
@@ -155,7 +157,7 @@ impl Parser {
         self.pos += 1;
         t
     }
-    fn keyword(&mut self, kw: &str) -> bool {
+    pub(super) fn keyword(&mut self, kw: &str) -> bool {
         if matches!(self.peek(), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(kw)) {
             self.pos += 1;
             return true;
@@ -169,14 +171,14 @@ impl Parser {
             Err(WqlError(format!("expected {}", kw.to_lowercase())))
         }
     }
-    fn sym(&mut self, s: &str) -> bool {
+    pub(super) fn sym(&mut self, s: &str) -> bool {
         if matches!(self.peek(), Some(Tok::Sym(x)) if *x == s) {
             self.pos += 1;
             return true;
         }
         false
     }
-    fn ident(&mut self, what: &str) -> Result<String, WqlError> {
+    pub(super) fn ident(&mut self, what: &str) -> Result<String, WqlError> {
         match self.next() {
             Some(Tok::Word(w)) => Ok(w),
             _ => Err(WqlError(format!("expected {what}"))),

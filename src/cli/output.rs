@@ -1,0 +1,229 @@
+//! Rendering results and errors: text tables for people, JSON for scripts (issue 4 shapes).
+//!
+//! Functions here build strings or `serde_json::Value`s; [`emit`] and [`emit_error`] are the
+//! only writers. In JSON mode an error is one object on stdout
+//! (`{"error":{"kind":…,"message":…,…}}`); in text mode it is `hvremote: <message>` on stderr.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use super::args::OutputArg;
+use super::exit;
+use crate::error::Error;
+use crate::hyperv::{ConcreteJob, Snapshot, Vm};
+
+/// A VM as JSON: `{"name","id","state","enabled_state"}`.
+pub fn vm_json(vm: &Vm) -> Value {
+    json!({"name": vm.name, "id": vm.id, "state": vm.state.to_string(), "enabled_state": vm.enabled_state})
+}
+
+/// VMs as a text table.
+pub fn vms_text(vms: &[Vm]) -> String {
+    let rows: Vec<Vec<String>> = vms
+        .iter()
+        .map(|v| vec![v.name.clone(), v.id.clone(), v.state.to_string()])
+        .collect();
+    table(&["NAME", "ID", "STATE"], &rows)
+}
+
+/// A checkpoint as JSON.
+pub fn snapshot_json(s: &Snapshot) -> Value {
+    json!({"name": s.name, "instance_id": s.instance_id, "creation_time": s.creation_time,
+           "parent": s.parent, "type": s.kind})
+}
+
+/// Checkpoints as a text table.
+pub fn snapshots_text(snaps: &[Snapshot]) -> String {
+    let rows: Vec<Vec<String>> = snaps
+        .iter()
+        .map(|s| {
+            let t = s.creation_time.clone().unwrap_or_default();
+            vec![s.name.clone(), s.instance_id.clone(), t]
+        })
+        .collect();
+    table(&["NAME", "INSTANCE_ID", "CREATED"], &rows)
+}
+
+/// A job as JSON (the `job` object of the issue 4 contract).
+pub fn job_json(job: &ConcreteJob) -> Value {
+    json!({
+        "instance_id": job.instance_id,
+        "job_state": job.job_state.map(|s| s.0),
+        "state": job.job_state.map(|s| s.to_string()),
+        "percent_complete": job.percent_complete,
+        "error_code": job.error_code,
+        "error_description": job.error_description,
+        "error_summary": job.error_summary,
+        "elapsed_seconds": job.elapsed.map(|d| d.as_secs_f64()),
+    })
+}
+
+/// A job as text lines.
+pub fn job_text(job: &ConcreteJob) -> String {
+    let mut s = format!("job {}\n", job.instance_id);
+    let state = job
+        .job_state
+        .map(|s| format!("{s} ({})", s.0))
+        .unwrap_or_else(|| "unknown".into());
+    s.push_str(&format!("  state:    {state}\n"));
+    if let Some(p) = job.percent_complete {
+        s.push_str(&format!("  progress: {p}%\n"));
+    }
+    if let Some(e) = job.elapsed {
+        s.push_str(&format!("  elapsed:  {}s\n", e.as_secs()));
+    }
+    if let Some(c) = job.error_code.filter(|c| *c != 0) {
+        s.push_str(&format!("  error:    {c}\n"));
+    }
+    for d in [&job.error_summary, &job.error_description]
+        .into_iter()
+        .flatten()
+    {
+        s.push_str(&format!("  {d}\n"));
+    }
+    s
+}
+
+/// A left-aligned table with a header row.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The JSON form of an error.
+pub fn error_json(err: &Error) -> Value {
+    let mut e = json!({"kind": exit::kind_name(err.kind()), "message": err.message(),
+                       "exit_code": exit::code_for(err)});
+    if let Some(code) = err.return_code() {
+        e["return_code"] = json!(code);
+    }
+    if let Some(f) = err.fault() {
+        e["fault"] = json!({"code": f.code, "subcode": f.subcode_local(), "reason": f.reason.trim(),
+                            "wsman_code": f.wsman_code, "wsman_message": f.wsman_message});
+    }
+    if let Some(j) = err.job() {
+        e["job"] = json!({"instance_id": j.instance_id, "job_state": j.job_state,
+                          "error_code": j.error_code, "error_description": j.error_description,
+                          "error_summary": j.error_summary});
+    }
+    json!({ "error": e })
+}
+
+/// The text form of an error (without trailing newline).
+pub fn error_text(err: &Error) -> String {
+    let mut s = format!("hvremote: {}", err.message());
+    if let Some(f) = err.fault() {
+        if let Some(code) = f.wsman_code {
+            s.push_str(&format!("\n  wsman fault {code} (0x{code:08X})"));
+        }
+        if let Some(m) = f.wsman_message.as_deref().filter(|m| !m.trim().is_empty()) {
+            s.push_str(&format!("\n  {}", m.trim()));
+        }
+    }
+    s
+}
+
+/// Write a JSON value (pretty, one object) to stdout.
+pub fn emit_json(v: &Value) {
+    let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into());
+    emit(&text);
+}
+
+/// Write text to stdout, ignoring a closed pipe.
+pub fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
+}
+
+/// Report an error in the chosen format.
+pub fn emit_error(err: &Error, format: OutputArg) {
+    if format == OutputArg::Json {
+        emit_json(&error_json(err));
+    } else {
+        eprintln!("{}", error_text(err));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ErrorKind, JobFailure};
+    use crate::hyperv::{JobState, VmState};
+
+    #[test]
+    fn vm_json_shape() {
+        let vm = Vm {
+            name: "web01".into(),
+            id: "G".into(),
+            state: VmState(3),
+            enabled_state: 3,
+        };
+        assert_eq!(
+            vm_json(&vm),
+            json!({"name":"web01","id":"G","state":"Off","enabled_state":3})
+        );
+        let t = vms_text(&[vm]);
+        assert!(t.starts_with("NAME "));
+        assert!(t.contains("web01  G   Off"), "{t}");
+    }
+
+    #[test]
+    fn job_json_shape() {
+        let job = ConcreteJob {
+            instance_id: "J".into(),
+            job_state: Some(JobState::COMPLETED),
+            percent_complete: Some(100),
+            error_code: Some(0),
+            elapsed: Some(std::time::Duration::from_secs(90)),
+            ..Default::default()
+        };
+        let v = job_json(&job);
+        assert_eq!(v["job_state"], 7);
+        assert_eq!(v["state"], "Completed");
+        assert_eq!(v["percent_complete"], 100);
+        assert_eq!(v["error_description"], Value::Null);
+        assert_eq!(v["elapsed_seconds"], 90.0);
+    }
+
+    #[test]
+    fn error_json_shape() {
+        let err = Error::new(
+            ErrorKind::JobFailed,
+            "export web01: job failed (32768): boom",
+        )
+        .with_job(JobFailure {
+            instance_id: "J".into(),
+            error_code: Some(32768),
+            ..Default::default()
+        });
+        let v = error_json(&err);
+        assert_eq!(v["error"]["kind"], "job_failed");
+        assert_eq!(v["error"]["exit_code"], 1);
+        assert_eq!(v["error"]["job"]["error_code"], 32768);
+        assert_eq!(
+            error_text(&err),
+            "hvremote: export web01: job failed (32768): boom"
+        );
+    }
+}

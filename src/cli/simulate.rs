@@ -1,0 +1,145 @@
+//! `hvremote simulate`: serve the simulated Hyper-V host on a TCP port until Ctrl-C.
+//!
+//! Binds loopback by default and refuses a non-loopback address unless `--listen-any`. The
+//! accepted account is `--user` with the password from `HVREMOTE_PASSWORD` or
+//! `--password-stdin` (never a flag value). The listener (`sim::server`) does not speak NTLM or
+//! TLS yet, so clients connect with `--auth basic --allow-unencrypted`; it says so on start.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use super::args::{GlobalArgs, SimulateArgs};
+use super::config::PasswordSource;
+use crate::error::{Error, ErrorKind};
+use crate::sim::server::{ServerOptions, serve};
+use crate::sim::{Host, SimConfig};
+
+fn usage(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Usage, msg)
+}
+
+/// The listen address, checked against the loopback rule.
+pub fn listen_addr(a: &SimulateArgs) -> Result<SocketAddr, Error> {
+    let addr: SocketAddr = a.listen.parse().map_err(|_| {
+        usage(format!(
+            "invalid --listen address '{}' (want ip:port)",
+            a.listen
+        ))
+    })?;
+    if !addr.ip().is_loopback() && !a.listen_any {
+        return Err(usage(format!(
+            "refusing to listen on non-loopback address {addr} without --listen-any"
+        )));
+    }
+    Ok(addr)
+}
+
+/// The host configuration from the flags (scenario file, VMs, job length).
+pub fn sim_config(a: &SimulateArgs) -> Result<SimConfig, Error> {
+    let mut c = match &a.scenario {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot read scenario {}", p.display()),
+                )
+                .with_source(e)
+            })?;
+            let json = p
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("json"));
+            let parsed = if json {
+                SimConfig::from_json(&text)
+            } else {
+                SimConfig::from_toml(&text)
+            };
+            parsed.map_err(|e| e.context(format!("scenario {}", p.display())))?
+        }
+        None if a.vms_named.is_empty() && a.vm_count.is_none() => SimConfig::demo(),
+        None => SimConfig::from_flags(&a.vms_named, a.vm_count.unwrap_or(0)),
+    };
+    if let Some(s) = a.job_seconds {
+        c.job_duration_ms = s.saturating_mul(1000);
+    }
+    Ok(c)
+}
+
+/// Run the simulated host until Ctrl-C.
+pub async fn run(g: &GlobalArgs, a: &SimulateArgs) -> Result<String, Error> {
+    if g.https || a.cert_out.is_some() {
+        return Err(usage(
+            "simulate --https is not built into this version (plain http only)",
+        ));
+    }
+    let addr = listen_addr(a)?;
+    let mut config = sim_config(a)?;
+    let user = g
+        .user
+        .clone()
+        .ok_or_else(|| usage("simulate needs --user (the account clients log on with)"))?;
+    let source = if g.password_stdin {
+        PasswordSource::Stdin
+    } else {
+        PasswordSource::Env
+    };
+    config.password = super::password::obtain(source, &user)?.expose().to_string();
+    config.user = user.clone();
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        Error::new(ErrorKind::Connect, format!("cannot listen on {addr}")).with_source(e)
+    })?;
+    let bound = listener.local_addr().unwrap_or(addr);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "simulated hyper-v host listening on http://{bound}/wsman"
+    );
+    let _ = writeln!(
+        out,
+        "connect with: hvremote -H {bound} -u {user} --auth basic --allow-unencrypted vms\n(Ctrl-C stops it)"
+    );
+    let _ = out.flush();
+    drop(out);
+    let host = Arc::new(Mutex::new(Host::new(config)));
+    let opts = ServerOptions {
+        danger_allow_basic_unencrypted: true,
+        ..Default::default()
+    };
+    serve(listener, host, opts, super::ctrl_c()).await?;
+    Ok(String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(v: &[&str]) -> SimulateArgs {
+        let mut full = vec!["hvremote", "simulate"];
+        full.extend_from_slice(v);
+        match super::super::args::Cli::try_parse_from(full)
+            .unwrap()
+            .command
+        {
+            super::super::args::Command::Simulate(a) => a,
+            _ => panic!("not simulate"),
+        }
+    }
+
+    #[test]
+    fn loopback_only_unless_listen_any() {
+        assert!(listen_addr(&args(&[])).is_ok());
+        let e = listen_addr(&args(&["--listen", "0.0.0.0:5985"])).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Usage);
+        assert!(listen_addr(&args(&["--listen", "0.0.0.0:5985", "--listen-any"])).is_ok());
+        assert!(listen_addr(&args(&["--listen", "nope"])).is_err());
+    }
+
+    #[test]
+    fn vms_and_job_length_from_flags() {
+        let c = sim_config(&args(&["--vm", "a", "--vm", "b", "--job-seconds", "7"])).unwrap();
+        assert_eq!(c.job_duration_ms, 7000);
+        let names: Vec<String> = c.all_vms().into_iter().map(|v| v.name).collect();
+        assert!(names.contains(&"a".to_string()) && names.contains(&"b".to_string()));
+    }
+}

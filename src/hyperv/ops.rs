@@ -1,0 +1,187 @@
+//! The three WS-Man operations the Hyper-V glue needs, as a small object-safe trait.
+//!
+//! [`Ops`] is implemented for `client::WsManClient<T>` (in [`super::adapter`]) and by a scripted
+//! fake in tests. Keeping the seam this narrow lets the glue (find VM, export, follow the job)
+//! be tested without envelopes, and keeps it independent of the client's exact signatures.
+//! Invoke parameters are sent in the order given (MOF declaration order, hyperv-wsman.md §8.1).
+
+use crate::error::Error;
+use crate::soap::addressing::Epr;
+use crate::transport::BoxFuture;
+use crate::xml::Element;
+
+/// One method input parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Arg {
+    /// A string (sent as escaped text; an embedded instance is a string too).
+    Str(String),
+    /// An unsigned integer.
+    U32(u32),
+    /// A REF parameter (an EPR).
+    Ref(Epr),
+}
+
+/// What a method returned.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MethodOutput {
+    /// `ReturnValue`.
+    pub return_value: u32,
+    /// REF out parameters (e.g. `Job`), by name.
+    pub refs: Vec<(String, Epr)>,
+    /// Scalar or array out parameters as text, by name (arrays repeat the name).
+    pub values: Vec<(String, String)>,
+}
+
+impl MethodOutput {
+    /// The REF out parameter `name` (case-insensitive).
+    pub fn epr(&self, name: &str) -> Option<&Epr> {
+        self.refs
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, e)| e)
+    }
+
+    /// Every value of out parameter `name` (case-insensitive).
+    pub fn values(&self, name: &str) -> Vec<&str> {
+        self.values
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// The WS-Man operations used by the Hyper-V glue.
+pub trait Ops: Send + Sync {
+    /// WS-Transfer Get of one instance.
+    fn get<'a>(
+        &'a self,
+        resource_uri: &'a str,
+        selectors: &'a [(String, String)],
+    ) -> BoxFuture<'a, Result<Element, Error>>;
+
+    /// WQL enumeration on the `root\virtualization\v2` `*` URI; every instance element.
+    fn query<'a>(&'a self, wql: &'a str) -> BoxFuture<'a, Result<Vec<Element>, Error>>;
+
+    /// Invoke `method` on the instance named by `resource_uri` + `selectors`.
+    fn invoke<'a>(
+        &'a self,
+        resource_uri: &'a str,
+        method: &'a str,
+        selectors: &'a [(String, String)],
+        args: &'a [(String, Arg)],
+    ) -> BoxFuture<'a, Result<MethodOutput, Error>>;
+}
+
+#[cfg(test)]
+pub(crate) mod fake {
+    //! A scripted [`Ops`]: answers are queued per operation and every call is recorded.
+
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// One recorded call.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Call {
+        Get(String, Vec<(String, String)>),
+        Query(String),
+        Invoke(String, String, Vec<(String, String)>, Vec<(String, Arg)>),
+    }
+
+    #[derive(Default)]
+    pub struct FakeOps {
+        pub calls: Mutex<Vec<Call>>,
+        pub gets: Mutex<VecDeque<Result<Element, Error>>>,
+        pub queries: Mutex<VecDeque<Result<Vec<Element>, Error>>>,
+        pub invokes: Mutex<VecDeque<Result<MethodOutput, Error>>>,
+    }
+
+    fn pop<T>(q: &Mutex<VecDeque<Result<T, Error>>>, what: &str) -> Result<T, Error> {
+        q.lock().unwrap().pop_front().unwrap_or_else(|| {
+            Err(Error::new(
+                crate::ErrorKind::Replay,
+                format!("fake: no scripted {what}"),
+            ))
+        })
+    }
+
+    impl FakeOps {
+        pub fn calls(&self) -> Vec<Call> {
+            self.calls.lock().unwrap().clone()
+        }
+        pub fn push_get(&self, r: Result<Element, Error>) {
+            self.gets.lock().unwrap().push_back(r);
+        }
+        pub fn push_query(&self, r: Result<Vec<Element>, Error>) {
+            self.queries.lock().unwrap().push_back(r);
+        }
+        pub fn push_invoke(&self, r: Result<MethodOutput, Error>) {
+            self.invokes.lock().unwrap().push_back(r);
+        }
+    }
+
+    impl Ops for FakeOps {
+        fn get<'a>(
+            &'a self,
+            u: &'a str,
+            s: &'a [(String, String)],
+        ) -> BoxFuture<'a, Result<Element, Error>> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(Call::Get(u.into(), s.to_vec()));
+            Box::pin(async move { pop(&self.gets, "get") })
+        }
+        fn query<'a>(&'a self, wql: &'a str) -> BoxFuture<'a, Result<Vec<Element>, Error>> {
+            self.calls.lock().unwrap().push(Call::Query(wql.into()));
+            Box::pin(async move { pop(&self.queries, "query") })
+        }
+        fn invoke<'a>(
+            &'a self,
+            u: &'a str,
+            m: &'a str,
+            s: &'a [(String, String)],
+            a: &'a [(String, Arg)],
+        ) -> BoxFuture<'a, Result<MethodOutput, Error>> {
+            self.calls.lock().unwrap().push(Call::Invoke(
+                u.into(),
+                m.into(),
+                s.to_vec(),
+                a.to_vec(),
+            ));
+            Box::pin(async move { pop(&self.invokes, "invoke") })
+        }
+    }
+
+    /// An instance element of `class` with the given properties (None → xsi:nil).
+    pub fn inst(class: &str, props: &[(&str, Option<&str>)]) -> Element {
+        use crate::xml::Node;
+        use crate::xml::read::Attribute;
+        let ns = Some(crate::hyperv::classes::uri(class));
+        let children = props
+            .iter()
+            .map(|(n, v)| {
+                let nil = Attribute {
+                    ns: Some(crate::xml::ns::XSI.to_string()),
+                    local: "nil".into(),
+                    value: "true".into(),
+                };
+                Node::Element(Element {
+                    ns: ns.clone(),
+                    local: n.to_string(),
+                    attrs: if v.is_none() { vec![nil] } else { vec![] },
+                    children: v.iter().map(|t| Node::Text(t.to_string())).collect(),
+                })
+            })
+            .collect();
+        Element {
+            ns,
+            local: class.to_string(),
+            attrs: vec![],
+            children,
+        }
+    }
+}
