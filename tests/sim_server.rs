@@ -127,3 +127,200 @@ async fn basic_is_refused_unless_enabled_and_lost_replies_drop_the_connection() 
     assert_eq!(st, StatusCode::OK);
     server.stop().await.unwrap();
 }
+
+mod ntlm_end_to_end {
+    use hvremote::http::{Auth, Endpoint, HttpConfig, HttpTransport};
+    use hvremote::sim::SimConfig;
+    use hvremote::sim::server::{ServerOptions, SimServer};
+    use hvremote::soap::SequentialMessageIds;
+    use hvremote::transport::Transport;
+    use hvremote::wsman::enumerate::{self, EnumerateRequest, EnumerationMode};
+    use hvremote::wsman::{Settings, identify};
+    use hvremote::xml::ns;
+
+    fn transport(server: &SimServer, user: &str, password: &str, auth: Auth) -> HttpTransport {
+        let ep = Endpoint::parse(&server.endpoint(), false).unwrap();
+        let mut cfg = HttpConfig::new(ep, user, password);
+        cfg.auth = auth;
+        cfg.allow_unencrypted = matches!(auth, Auth::Basic);
+        HttpTransport::connect_lazy(cfg).unwrap()
+    }
+
+    #[tokio::test]
+    async fn sealed_ntlm_exchanges_with_the_http_client() {
+        let server = SimServer::start(SimConfig::demo(), ServerOptions::default())
+            .await
+            .unwrap();
+        for user in ["admin", "HV01\\admin", "admin@example.test"] {
+            let t = transport(&server, user, "Passw0rd!", Auth::Negotiate);
+            let s = Settings::new(t.endpoint());
+            let ids = SequentialMessageIds::new();
+            let r = t
+                .exchange(identify::request(&s, &ids).unwrap())
+                .await
+                .unwrap();
+            let id = identify::parse(r.status, &r.body).unwrap();
+            assert!(format!("{id:?}").contains("10.0.20348"), "{user}");
+            let star = format!("{}*", ns::HYPERV_V2);
+            let mut e = EnumerateRequest::new(
+                &star,
+                Some("SELECT * FROM Msvm_ComputerSystem"),
+                EnumerationMode::Objects,
+            );
+            e.max_elements = 1;
+            let r = t.exchange(e.to_request(&s, &ids).unwrap()).await.unwrap();
+            let mut page = enumerate::parse_page(r.status, &r.body).unwrap();
+            let mut n = page.items.len();
+            while !page.end_of_sequence {
+                let ctx = page.context.clone().unwrap();
+                let r = t
+                    .exchange(enumerate::pull_request(&s, &ids, &star, &ctx, 1).unwrap())
+                    .await
+                    .unwrap();
+                page = enumerate::parse_page(r.status, &r.body).unwrap();
+                n += page.items.len();
+            }
+            assert_eq!(n, 4, "{user}");
+        }
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn wrong_password_is_an_auth_error() {
+        let server = SimServer::start(SimConfig::demo(), ServerOptions::default())
+            .await
+            .unwrap();
+        let t = transport(&server, "admin", "nope", Auth::Negotiate);
+        let s = Settings::new(t.endpoint());
+        let e = t
+            .exchange(identify::request(&s, &SequentialMessageIds::new()).unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), hvremote::ErrorKind::Auth, "{e}");
+        assert_eq!(server.host().lock().unwrap().request_count(), 0);
+        server.stop().await.unwrap();
+    }
+}
+
+mod ntlm_raw {
+    use base64::Engine;
+    use bytes::Bytes;
+    use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+    use http::{Request, StatusCode};
+    use http_body_util::{BodyExt, Full};
+    use hvremote::http::encrypted::{self, SPNEGO_PROTOCOL};
+    use hvremote::ntlm::{Client, ClientConfig, Credentials};
+    use hvremote::sim::SimConfig;
+    use hvremote::sim::server::{ServerOptions, SimServer};
+    use hyper::client::conn::http1::SendRequest;
+    use hyper_util::rt::TokioIo;
+    use tokio::net::TcpStream;
+
+    const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+    async fn connect(server: &SimServer) -> SendRequest<Full<Bytes>> {
+        let stream = TcpStream::connect(server.addr()).await.unwrap();
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        sender
+    }
+
+    async fn send(
+        tx: &mut SendRequest<Full<Bytes>>,
+        auth: Option<String>,
+        ct: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Option<String>, String, Vec<u8>) {
+        let mut req = Request::post("/wsman").header(CONTENT_TYPE, ct);
+        if let Some(a) = auth {
+            req = req.header(AUTHORIZATION, a);
+        }
+        let resp = tx
+            .send_request(req.body(Full::new(Bytes::from(body))).unwrap())
+            .await
+            .unwrap();
+        let st = resp.status();
+        let www = resp
+            .headers()
+            .get(WWW_AUTHENTICATE)
+            .map(|v| v.to_str().unwrap().to_string());
+        let rct = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (
+            st,
+            www,
+            rct,
+            resp.into_body()
+                .collect()
+                .await
+                .unwrap()
+                .to_bytes()
+                .to_vec(),
+        )
+    }
+
+    fn identify() -> String {
+        super::identify()
+    }
+
+    #[tokio::test]
+    async fn authenticate_leg_may_carry_the_first_sealed_request_and_unsealed_is_refused() {
+        let server = SimServer::start(SimConfig::demo(), ServerOptions::default())
+            .await
+            .unwrap();
+        let mut tx = connect(&server).await;
+        let creds = Credentials::new("HV01\\admin", "Passw0rd!").unwrap();
+        let mut client = Client::new(ClientConfig {
+            credentials: creds,
+            target_spn: String::new(),
+            channel_bindings: None,
+        });
+        let neg = format!("Negotiate {}", B64.encode(client.negotiate()));
+        let (st, www, _, _) = send(
+            &mut tx,
+            Some(neg),
+            "application/soap+xml;charset=UTF-8",
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        let challenge = B64
+            .decode(www.unwrap().trim_start_matches("Negotiate ").trim())
+            .unwrap();
+        let auth = format!(
+            "Negotiate {}",
+            B64.encode(client.authenticate(&challenge).unwrap())
+        );
+        let mut session = client.into_session().unwrap();
+        let sealed = encrypted::encode(&mut session, SPNEGO_PROTOCOL, identify().as_bytes());
+        let ct = encrypted::content_type(SPNEGO_PROTOCOL);
+        let (st, _, rct, body) = send(&mut tx, Some(auth), &ct, sealed).await;
+        assert_eq!(st, StatusCode::OK);
+        let plain = encrypted::decode(&mut session, &rct, &body).unwrap();
+        assert!(
+            String::from_utf8(plain)
+                .unwrap()
+                .contains("IdentifyResponse")
+        );
+
+        let (st, _, _, _) = send(
+            &mut tx,
+            None,
+            "application/soap+xml;charset=UTF-8",
+            identify().into_bytes(),
+        )
+        .await;
+        assert_eq!(
+            st,
+            StatusCode::UNAUTHORIZED,
+            "unsealed request on an ntlm context"
+        );
+        assert_eq!(server.host().lock().unwrap().request_count(), 1);
+        server.stop().await.unwrap();
+    }
+}

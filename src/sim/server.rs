@@ -9,9 +9,9 @@
 //! is set (WinRM's `Basic=true` + `AllowUnencrypted=true`), with the account given as
 //! `user`, `DOMAIN\user` or `user@dns.domain`.
 //!
-//! What it does not do yet: NTLM (`Negotiate`) and message sealing. They need `ntlm::Server`
-//! and `http::encrypted`, which are not on a branch that builds with this one; until then a
-//! `Negotiate` attempt is refused with `401` and no token. No TLS either.
+//! NTLM: `Negotiate` (raw NTLMSSP or SPNEGO) per connection, then every request must be sealed
+//! (`multipart/encrypted`) and every reply is sealed (`sim::server_auth`); the AUTHENTICATE leg
+//! may carry the first sealed request. What it does not do: Kerberos, HTTPS, channel bindings.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -31,8 +31,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::server_auth::{self, ConnAuth, Leg};
 use super::{Host, SimConfig};
 use crate::error::{Error, ErrorKind};
+use crate::http::encrypted;
 
 /// The SOAP content type of plaintext bodies.
 pub const SOAP_CONTENT_TYPE: &str = "application/soap+xml;charset=UTF-8";
@@ -83,8 +85,9 @@ pub async fn serve(
             })?,
         };
         let shared = Arc::clone(&shared);
+        let conn = Arc::new(Mutex::new(ConnAuth::default()));
         tokio::spawn(async move {
-            let svc = service_fn(move |req| answer(Arc::clone(&shared), req));
+            let svc = service_fn(move |req| answer(Arc::clone(&shared), Arc::clone(&conn), req));
             // A dropped connection (including an injected one) is not an error of the server.
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), svc)
@@ -140,35 +143,50 @@ fn basic_ok(shared: &Shared, header: &[u8]) -> bool {
         .is_some_and(|(u, p)| account_matches(&cfg.user, u) && p == cfg.password)
 }
 
-async fn answer(
-    shared: Arc<Shared>,
-    req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, std::io::Error> {
+fn header_str(req: &Request<Incoming>, name: http::header::HeaderName) -> &str {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+fn is_soap(content_type: &str) -> bool {
+    let media = content_type.split(';').next().unwrap_or_default();
+    media.trim().eq_ignore_ascii_case("application/soap+xml")
+}
+
+fn with_token(mut r: Response<Full<Bytes>>, token: Option<&[u8]>) -> Response<Full<Bytes>> {
+    if let Some(t) = token {
+        let v = format!(
+            "Negotiate {}",
+            base64::engine::general_purpose::STANDARD.encode(t)
+        );
+        if let Ok(v) = http::HeaderValue::from_str(&v) {
+            r.headers_mut().insert(WWW_AUTHENTICATE, v);
+        }
+    }
+    r
+}
+
+fn closing(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    r.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    r
+}
+
+type Answer = Result<Response<Full<Bytes>>, std::io::Error>;
+
+async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<Incoming>) -> Answer {
     if req.uri().path() != "/wsman" {
         return Ok(reply(StatusCode::NOT_FOUND, Bytes::new()));
     }
     if req.method() != Method::POST {
         return Ok(reply(StatusCode::METHOD_NOT_ALLOWED, Bytes::new()));
     }
-    let authorized = req
-        .headers()
-        .get(AUTHORIZATION)
-        .is_some_and(|v| basic_ok(&shared, v.as_bytes()));
-    if !authorized {
-        return Ok(unauthorized(&shared.opts));
-    }
-    let soap = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/soap+xml"))
-        });
-    if !soap {
-        return Ok(reply(StatusCode::UNSUPPORTED_MEDIA_TYPE, Bytes::new()));
-    }
+    let auth = header_str(&req, AUTHORIZATION).to_string();
+    let content_type = header_str(&req, CONTENT_TYPE).to_string();
     let body = match Limited::new(req.into_body(), shared.opts.max_request_bytes)
         .collect()
         .await
@@ -176,12 +194,96 @@ async fn answer(
         Ok(b) => b.to_bytes(),
         Err(_) => return Ok(reply(StatusCode::PAYLOAD_TOO_LARGE, Bytes::new())),
     };
-    let Ok(text) = String::from_utf8(body.to_vec()) else {
+    let (scheme, token) = auth.trim().split_once(' ').unwrap_or((auth.trim(), ""));
+    let mut final_token = None;
+    if scheme.eq_ignore_ascii_case("Negotiate") {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(token.trim())
+            .unwrap_or_default();
+        let leg = {
+            let cfg = shared
+                .host
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .state
+                .config
+                .clone();
+            server_auth::lock(&conn).negotiate(&cfg, &raw)
+        };
+        match leg {
+            Leg::Continue(t) => return Ok(with_token(unauthorized(&shared.opts), Some(&t))),
+            Leg::Failed => return Ok(closing(unauthorized(&shared.opts))),
+            Leg::Done(t) if body.is_empty() => {
+                return Ok(with_token(
+                    reply(StatusCode::OK, Bytes::new()),
+                    t.as_deref(),
+                ));
+            }
+            Leg::Done(t) => final_token = t,
+        }
+    } else if !auth.is_empty() {
+        if !basic_ok(&shared, auth.as_bytes()) || !is_soap(&content_type) {
+            return Ok(closing(unauthorized(&shared.opts)));
+        }
+        let Ok(text) = String::from_utf8(body.to_vec()) else {
+            return Ok(reply(StatusCode::BAD_REQUEST, Bytes::new()));
+        };
+        let (status, out) = run_host(&shared, &text).await?;
+        let mut r = reply(status, out);
+        r.headers_mut().insert(
+            CONTENT_TYPE,
+            http::HeaderValue::from_static(SOAP_CONTENT_TYPE),
+        );
+        return Ok(r);
+    }
+    sealed_exchange(&shared, &conn, &content_type, &body, final_token).await
+}
+
+/// A request on an established NTLM context: it must be sealed; the reply is sealed too.
+/// An unsealed request (or none established) gets 401 and the context is dropped, as Windows
+/// does with `AllowUnencrypted=false` (winrm-wire.md §1.4); a body that does not unseal gets
+/// 400 and also drops the context.
+async fn sealed_exchange(
+    shared: &Shared,
+    conn: &Mutex<ConnAuth>,
+    content_type: &str,
+    body: &[u8],
+    final_token: Option<Vec<u8>>,
+) -> Answer {
+    let plain = {
+        let mut c = server_auth::lock(conn);
+        if !encrypted::is_encrypted(content_type) {
+            c.reset();
+            return Ok(closing(unauthorized(&shared.opts)));
+        }
+        match c.unseal(content_type, body) {
+            Some(Ok(p)) => p,
+            None => return Ok(closing(unauthorized(&shared.opts))),
+            Some(Err(_)) => {
+                c.reset();
+                return Ok(closing(reply(StatusCode::BAD_REQUEST, Bytes::new())));
+            }
+        }
+    };
+    let Ok(text) = String::from_utf8(plain) else {
         return Ok(reply(StatusCode::BAD_REQUEST, Bytes::new()));
     };
+    let (status, out) = run_host(shared, &text).await?;
+    let Some((ct, sealed)) = server_auth::lock(conn).seal(out.as_bytes()) else {
+        return Ok(closing(unauthorized(&shared.opts)));
+    };
+    let mut r = with_token(reply(status, sealed), final_token.as_deref());
+    if let Ok(v) = http::HeaderValue::from_str(&ct) {
+        r.headers_mut().insert(CONTENT_TYPE, v);
+    }
+    Ok(r)
+}
+
+/// Hand a plaintext envelope to the host; apply injected delay and lost replies.
+async fn run_host(shared: &Shared, text: &str) -> Result<(StatusCode, String), std::io::Error> {
     let out = {
         let mut host = shared.host.lock().unwrap_or_else(PoisonError::into_inner);
-        host.handle(shared.start.elapsed(), &text)
+        host.handle(shared.start.elapsed(), text)
     };
     if !out.delay.is_zero() {
         tokio::time::sleep(out.delay).await;
@@ -193,12 +295,7 @@ async fn answer(
         ));
     }
     let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut r = reply(status, out.body);
-    r.headers_mut().insert(
-        CONTENT_TYPE,
-        http::HeaderValue::from_static(SOAP_CONTENT_TYPE),
-    );
-    Ok(r)
+    Ok((status, out.body))
 }
 
 /// A running simulated host on a loopback port, for tests and `hvremote demo`.
