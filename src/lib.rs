@@ -42,6 +42,8 @@ pub mod client;
 pub mod error;
 pub mod http;
 pub mod hyperv;
+#[cfg(feature = "kerberos")]
+pub mod kerberos;
 pub mod ntlm;
 pub mod sim;
 pub mod soap;

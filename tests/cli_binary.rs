@@ -110,3 +110,19 @@ fn refused_connection_is_exit_4() {
     );
     assert!(!all.contains("s3cret-pw"));
 }
+
+#[test]
+fn kerberos_without_a_transport_for_it_is_a_usage_error_with_a_hint() {
+    let o = Command::new(env!("CARGO_BIN_EXE_hvremote"))
+        .args(["-H", "hv01", "-u", "admin", "--auth", "kerberos", "vms"])
+        .env("HVREMOTE_PASSWORD", "pw")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("kerberos"), "{err}");
+    assert!(
+        err.contains("--features kerberos") || err.contains("--auth negotiate"),
+        "{err}"
+    );
+}

@@ -324,3 +324,38 @@ mod ntlm_raw {
         server.stop().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn unauthenticated_identify_reports_zero_version() {
+    let server = SimServer::start(SimConfig::demo(), ServerOptions::default())
+        .await
+        .unwrap();
+    let stream = TcpStream::connect(server.addr()).await.unwrap();
+    let (mut tx, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let req = Request::post("/wsman")
+        .header(CONTENT_TYPE, "application/soap+xml;charset=UTF-8")
+        .header("WSMANIDENTIFY", "unauthenticated")
+        .body(Full::new(Bytes::from(identify())))
+        .unwrap();
+    let resp = tx.send_request(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body = String::from_utf8(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let v = xml::parse(&body)
+        .unwrap()
+        .find(ns::IDENTITY, "ProductVersion")
+        .unwrap()
+        .text();
+    assert_eq!(v, "OS: 0.0.0 SP: 0.0 Stack: 3.0");
+    server.stop().await.unwrap();
+}

@@ -34,13 +34,15 @@ pub struct Cli {
 /// Authentication schemes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum AuthArg {
-    /// SPNEGO-wrapped NTLM (what Windows calls Negotiate).
+    /// The Negotiate scheme a default Windows listener offers (NTLM inside it; every message sealed).
     #[default]
     Negotiate,
-    /// Raw NTLM.
+    /// NTLM explicitly (carried in the Negotiate scheme, as Windows expects; sealed).
     Ntlm,
     /// HTTP Basic (only over HTTPS unless --allow-unencrypted).
     Basic,
+    /// Kerberos from the admin's ticket cache (`kinit`); needs a build with `--features kerberos`.
+    Kerberos,
 }
 
 /// Output formats.

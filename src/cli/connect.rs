@@ -112,6 +112,8 @@ pub fn http_transport(g: &GlobalArgs) -> Result<DynTransport, Error> {
         AuthArg::Negotiate => Auth::Negotiate,
         AuthArg::Ntlm => Auth::Ntlm,
         AuthArg::Basic => Auth::Basic,
+        // Refused with a usage error by `config::connection` before a transport is built.
+        AuthArg::Kerberos => Auth::Negotiate,
     };
     cfg.tls = TlsOptions {
         cacert: conn.tls.cacert.into_iter().collect(),

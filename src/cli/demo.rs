@@ -3,8 +3,9 @@
 //! [`InProcess`] hands each request envelope to `sim::Host::handle` with the time elapsed on
 //! tokio's clock (so paused-clock tests run long jobs instantly) and records every request.
 //! `demo` starts `sim::server` on an ephemeral loopback port and exports a VM from it over real
-//! HTTP, showing progress and the result. The listener does not speak NTLM yet, so the demo
-//! authenticates with Basic over loopback using a random one-time password.
+//! HTTP with Negotiate/NTLM authentication and message sealing (as against a default Windows
+//! listener), showing progress and the result. The account's password is a random one-time
+//! value that is never shown.
 
 use std::sync::Mutex;
 
@@ -119,20 +120,15 @@ pub async fn run(g: &GlobalArgs) -> Result<String, Error> {
     let password = demo_password();
     config.user = "demo".into();
     config.password = password.expose().to_string();
-    let opts = ServerOptions {
-        danger_allow_basic_unencrypted: true,
-        ..Default::default()
-    };
-    let server = SimServer::start(config, opts).await?;
+    let server = SimServer::start(config, ServerOptions::default()).await?;
     let endpoint = Endpoint::parse(&server.endpoint(), false)?;
     let mut cfg = HttpConfig::new(endpoint, "demo", password.expose());
-    cfg.auth = Auth::Basic;
-    cfg.allow_unencrypted = true;
+    cfg.auth = Auth::Negotiate;
     let transport = std::sync::Arc::new(HttpTransport::connect_lazy(cfg)?);
     let session = Session::over(transport, None);
     if g.output == OutputArg::Text && !g.quiet {
         eprintln!(
-            "demo: simulated hyper-v host at {} (http, basic auth on loopback); exporting '{vm}' to D:\\Exports",
+            "demo: simulated hyper-v host at {} (http on loopback, ntlm with message encryption); exporting '{vm}' to D:\\Exports",
             server.endpoint()
         );
     }

@@ -2,8 +2,9 @@
 //!
 //! Binds loopback by default and refuses a non-loopback address unless `--listen-any`. The
 //! accepted account is `--user` with the password from `HVREMOTE_PASSWORD` or
-//! `--password-stdin` (never a flag value). The listener (`sim::server`) does not speak NTLM or
-//! TLS yet, so clients connect with `--auth basic --allow-unencrypted`; it says so on start.
+//! `--password-stdin` (never a flag value). Clients authenticate with Negotiate/NTLM and every
+//! message is sealed, as on a default Windows listener; `--allow-unencrypted` additionally
+//! offers Basic over plain HTTP (dangerous: the password travels in clear text).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -96,13 +97,13 @@ pub async fn run(g: &GlobalArgs, a: &SimulateArgs) -> Result<String, Error> {
     );
     let _ = writeln!(
         out,
-        "connect with: hvremote -H {bound} -u {user} --auth basic --allow-unencrypted vms\n(Ctrl-C stops it)"
+        "connect with: HVREMOTE_PASSWORD=<password> hvremote -H {bound} -u {user} vms\n(negotiate/ntlm with message encryption; Ctrl-C stops it)"
     );
     let _ = out.flush();
     drop(out);
     let host = Arc::new(Mutex::new(Host::new(config)));
     let opts = ServerOptions {
-        danger_allow_basic_unencrypted: true,
+        danger_allow_basic_unencrypted: g.allow_unencrypted,
         ..Default::default()
     };
     serve(listener, host, opts, super::ctrl_c()).await?;

@@ -58,7 +58,8 @@ pub fn is_encrypted(content_type: &str) -> bool {
     media.eq_ignore_ascii_case("multipart/encrypted")
 }
 
-/// Seal `plaintext` and frame it.
+/// Seal `plaintext` and frame it. `Length` in `OriginalContent` is the length of the sealed data
+/// part, padding included (MS-WSMV 2.2.9.1; equal to the plaintext length for NTLM).
 pub fn encode(sealer: &mut dyn Sealer, protocol: &str, plaintext: &[u8]) -> Vec<u8> {
     let (header, data) = sealer.seal(plaintext);
     let mut out = Vec::with_capacity(plaintext.len() + header.len() + 256);
@@ -67,7 +68,7 @@ pub fn encode(sealer: &mut dyn Sealer, protocol: &str, plaintext: &[u8]) -> Vec<
     out.extend_from_slice(
         format!(
             "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length={}\r\n",
-            plaintext.len()
+            data.len()
         )
         .as_bytes(),
     );
@@ -110,14 +111,15 @@ pub fn decode(sealer: &mut dyn Sealer, content_type: &str, body: &[u8]) -> Resul
     let data_end = closing_delimiter(body, pos, &boundary)
         .ok_or_else(|| bad("the closing boundary is missing"))?;
     let data = body.get(pos..data_end).unwrap_or(&[]);
-    let plain = sealer.unseal(header, data)?;
-    if plain.len() != length {
+    // Length counts the sealed data part, padding included (RC4 Kerberos adds one byte; NTLM
+    // and AES Kerberos add none), so it is checked before unsealing.
+    if data.len() != length {
         return Err(bad(&format!(
-            "the unsealed message is {} bytes but Length says {length} (tampered or truncated)",
-            plain.len()
+            "the sealed data is {} bytes but Length says {length} (tampered or truncated)",
+            data.len()
         )));
     }
-    Ok(plain)
+    sealer.unseal(header, data)
 }
 
 fn bad(why: &str) -> Error {

@@ -81,7 +81,13 @@ pub(crate) mod fake {
     use std::collections::VecDeque;
     use std::sync::Mutex;
 
+    use tokio::time::Instant;
+
     use super::*;
+    use crate::ErrorKind;
+    use crate::hyperv::classes::CONCRETE_JOB;
+    use crate::soap::fault::Fault;
+    use crate::xml::ns;
 
     /// One recorded call.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,6 +188,104 @@ pub(crate) mod fake {
             local: class.to_string(),
             attrs: vec![],
             children,
+        }
+    }
+
+    /// A job that runs `secs` seconds of tokio time, then ends in `end_state`.
+    pub struct TimedJob {
+        pub start: Instant,
+        pub secs: u64,
+        pub end_state: u16,
+        pub fail_at: Vec<(u32, ErrorKind)>,
+        pub gets: Mutex<u32>,
+        pub invokes: Mutex<Vec<String>>,
+    }
+
+    impl TimedJob {
+        pub fn new(secs: u64, end_state: u16) -> Self {
+            TimedJob {
+                start: Instant::now(),
+                secs,
+                end_state,
+                fail_at: vec![],
+                gets: Mutex::new(0),
+                invokes: Mutex::new(vec![]),
+            }
+        }
+        pub fn reading(&self) -> Element {
+            let t = self.start.elapsed().as_secs();
+            let (state, pct) = if t >= self.secs {
+                (self.end_state, 100)
+            } else {
+                (4, t * 100 / self.secs)
+            };
+            let (code, desc) = if state == 10 {
+                ("32768", None)
+            } else {
+                ("0", None)
+            };
+            let (s, p) = (state.to_string(), pct.to_string());
+            inst(
+                CONCRETE_JOB,
+                &[
+                    ("ErrorCode", Some(code)),
+                    ("ErrorDescription", desc),
+                    ("InstanceID", Some("J1")),
+                    ("JobState", Some(&s)),
+                    ("PercentComplete", Some(&p)),
+                ],
+            )
+        }
+    }
+
+    impl Ops for TimedJob {
+        fn get<'a>(
+            &'a self,
+            _u: &'a str,
+            _s: &'a [(String, String)],
+        ) -> BoxFuture<'a, Result<Element, Error>> {
+            let n = {
+                let mut g = self.gets.lock().unwrap();
+                *g += 1;
+                *g
+            };
+            let fail = self
+                .fail_at
+                .iter()
+                .find(|(at, _)| *at == n)
+                .map(|(_, k)| *k);
+            Box::pin(async move {
+                match fail {
+                    Some(ErrorKind::Fault) => Err(Error::new(ErrorKind::Fault, "timed out")
+                        .with_fault(Fault {
+                            subcode: Some((ns::WSMAN.into(), "TimedOut".into())),
+                            wsman_code: Some(2150858793),
+                            ..Default::default()
+                        })),
+                    Some(k) => Err(Error::new(k, "connection reset")),
+                    None => Ok(self.reading()),
+                }
+            })
+        }
+        fn query<'a>(&'a self, _w: &'a str) -> BoxFuture<'a, Result<Vec<Element>, Error>> {
+            Box::pin(async { Ok(vec![]) })
+        }
+        fn invoke<'a>(
+            &'a self,
+            _u: &'a str,
+            m: &'a str,
+            _s: &'a [(String, String)],
+            _a: &'a [(String, Arg)],
+        ) -> BoxFuture<'a, Result<MethodOutput, Error>> {
+            self.invokes.lock().unwrap().push(m.to_string());
+            let err = r#"<INSTANCE CLASSNAME="Msvm_Error"><PROPERTY NAME="Message" TYPE="string"><VALUE>'web01' failed to export.</VALUE></PROPERTY></INSTANCE>"#;
+            Box::pin(async move {
+                Ok(MethodOutput {
+                    return_value: 0,
+                    refs: vec![],
+                    values: vec![("Errors".into(), err.into())],
+                })
+            })
         }
     }
 }

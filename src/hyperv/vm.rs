@@ -30,7 +30,8 @@ pub async fn list_vms(ops: &dyn Ops, name: Option<&str>) -> Result<Vec<Vm>, Erro
 
 /// The one VM named (or with GUID) `name_or_guid`.
 ///
-/// None → `NotFound` (`vm 'x' not found`); several → `NotFound` listing their GUIDs.
+/// None → `NotFound` (`vm 'x' not found`, a failed remote lookup); several → `Usage` listing
+/// their GUIDs (the name the caller gave is ambiguous: bad input, exit 2).
 pub async fn find_vm(ops: &dyn Ops, name_or_guid: &str) -> Result<Vm, Error> {
     let wql = classes::wql_find_vm(name_or_guid);
     let items = ops
@@ -47,7 +48,7 @@ pub async fn find_vm(ops: &dyn Ops, name_or_guid: &str) -> Result<Vm, Error> {
         _ => {
             let ids: Vec<&str> = vms.iter().map(|v| v.id.as_str()).collect();
             Err(Error::new(
-                ErrorKind::NotFound,
+                ErrorKind::Usage,
                 format!(
                     "vm name '{name_or_guid}' is ambiguous: {} vms match ({}); use the guid",
                     vms.len(),
@@ -91,7 +92,7 @@ pub async fn find_snapshot(ops: &dyn Ops, vm: &Vm, name: &str) -> Result<Snapsho
         n => {
             let ids: Vec<&str> = hits.iter().map(|s| s.instance_id.as_str()).collect();
             Err(Error::new(
-                ErrorKind::NotFound,
+                ErrorKind::Usage,
                 format!(
                     "checkpoint name '{name}' of vm '{}' is ambiguous: {n} match ({}); use the instance id",
                     vm.name,
@@ -155,7 +156,7 @@ mod tests {
         );
         ops.push_query(Ok(vec![cs("web", G1, "2"), cs("web", G2, "3")]));
         let e = find_vm(&ops, "web").await.unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(e.kind(), ErrorKind::Usage);
         assert!(
             e.message().contains(G1) && e.message().contains(G2),
             "{}",

@@ -152,7 +152,7 @@ impl Host {
             .as_ref()
             .is_some_and(|b| b.is(ns::IDENTITY, "Identify"))
         {
-            return Ok(self.identify(ids));
+            return Ok(self.identify(ids, &self.state.config.os_version));
         }
         if self.state.config.faults.access_denied {
             return Err(faults::access_denied());
@@ -175,8 +175,38 @@ impl Host {
         }
     }
 
-    fn identify(&self, ids: ReplyIds<'_>) -> String {
-        let version = format!("OS: {} SP: 0.0 Stack: 3.0", self.state.config.os_version);
+    /// Answer an unauthenticated Identify (HTTP header `WSMANIDENTIFY: unauthenticated`):
+    /// the OS version reads `0.0.0`, as Windows reports it (hyperv-wsman.md §4). Any other
+    /// request gets `None` (the caller answers 401).
+    pub fn identify_unauthenticated(&mut self, request: &str) -> Option<SimResponse> {
+        let req = envelope::parse_request(request).ok()?;
+        if !req
+            .body
+            .as_ref()
+            .is_some_and(|b| b.is(ns::IDENTITY, "Identify"))
+        {
+            return None;
+        }
+        self.replies += 1;
+        let message_id = format!(
+            "uuid:{}",
+            model::guid(self.state.config.seed ^ 0xA5A5, self.replies)
+        );
+        let ids = ReplyIds {
+            message_id: &message_id,
+            relates_to: req.message_id.as_deref(),
+        };
+        let body = self.identify(ids, "0.0.0");
+        Some(SimResponse {
+            status: 200,
+            body,
+            delay: Duration::ZERO,
+            close_connection: false,
+        })
+    }
+
+    fn identify(&self, ids: ReplyIds<'_>, os_version: &str) -> String {
+        let version = format!("OS: {os_version} SP: 0.0 Stack: 3.0");
         envelope::envelope(None, ids, |w| {
             w.start("wsmid:IdentifyResponse")
                 .attr("xmlns:wsmid", ns::IDENTITY);

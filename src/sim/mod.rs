@@ -11,9 +11,10 @@
 //! * [`transport`]: [`SimTransport`], the host as an in-process `Transport` (edge: it reads
 //!   tokio's clock, so a paused test clock drives the jobs).
 //! * [`server`]: [`server::SimServer`] / [`server::serve`], the host on an HTTP/1.1 listener
-//!   (edge): NTLM with sealing per connection ([`server_auth`]), optional Basic.
+//!   (edge): NTLM with sealing per connection ([`server_auth`]), optional Basic, optional HTTPS
+//!   with channel bindings ([`tls`]).
 //!
-//! Everything except [`transport`], [`server`] and [`server_auth`] is core (no sockets, files, clock reads or
+//! Everything except [`transport`], [`server`], [`server_auth`] and [`tls`] is core (no sockets, files, clock reads or
 //! randomness): time arrives as `now`, a `Duration` since the simulator started, and
 //! identifiers (VM GUIDs, job IDs, message IDs, contexts) are deterministic from the seed.
 //!
@@ -50,6 +51,7 @@ pub mod scenario;
 pub mod server;
 pub mod server_auth;
 pub mod state;
+pub mod tls;
 pub mod transport;
 pub mod wql;
 

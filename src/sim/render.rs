@@ -134,6 +134,7 @@ fn write_object(w: &mut XmlWriter, inst: &Instance, props: Option<&[String]>) {
 
 /// `w:EnumerationMode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Mode {
     /// Instances (default).
     Object,

@@ -1,17 +1,28 @@
-//! The simulated host behind a real HTTP/1.1 listener (edge tier: sockets and tokio's clock).
+//! The simulated host behind a real HTTP/1.1 or HTTPS listener (edge tier: sockets, TLS and
+//! tokio's clock).
 //!
 //! What it does: serves `POST /wsman` on a given `TcpListener` with hyper, hands each
 //! plaintext SOAP body to a shared [`Host`] with `now` = time since the server started, and
 //! applies the injected delay and lost replies (the connection is dropped instead of
 //! answering). Authentication: a request without `Authorization` gets `401` with
 //! `WWW-Authenticate: Negotiate` (and `Basic realm="WSMAN"` when Basic is enabled), as WinRM
-//! answers; HTTP Basic is accepted only when [`ServerOptions::danger_allow_basic_unencrypted`]
-//! is set (WinRM's `Basic=true` + `AllowUnencrypted=true`), with the account given as
-//! `user`, `DOMAIN\user` or `user@dns.domain`.
+//! answers; HTTP Basic is accepted over HTTP only when
+//! [`ServerOptions::danger_allow_basic_unencrypted`] is set (WinRM's `Basic=true` +
+//! `AllowUnencrypted=true`), over HTTPS when [`ServerOptions::allow_basic`] (or the former) is
+//! set, with the account given as `user`, `DOMAIN\user` or `user@dns.domain`.
 //!
+//! A request with `WSMANIDENTIFY: unauthenticated` and an Identify body is answered without
+//! authentication (OS version `0.0.0`).
 //! NTLM: `Negotiate` (raw NTLMSSP or SPNEGO) per connection, then every request must be sealed
 //! (`multipart/encrypted`) and every reply is sealed (`sim::server_auth`); the AUTHENTICATE leg
-//! may carry the first sealed request. What it does not do: Kerberos, HTTPS, channel bindings.
+//! may carry the first sealed request.
+//!
+//! HTTPS ([`ServerOptions::tls`], `sim::tls`): accepted sockets are wrapped in tokio-rustls.
+//! NTLM then requires channel bindings matching the certificate (like
+//! `CbtHardeningLevel=Strict`; missing or wrong bindings get 401), and requests on the
+//! authenticated connection may be plain `application/soap+xml` (answered plain, as Windows does
+//! since TLS protects them, winrm-wire.md §1.5) or sealed (answered sealed).
+//! What it does not do: Kerberos, certificate authentication, HTTP/2.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -19,7 +30,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -31,7 +42,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::server_auth::{self, ConnAuth, Leg};
+use super::server_auth::{self, ConnAuth, Leg, closing, is_soap, reply, unauthorized, with_token};
+use super::tls::SimTls;
 use super::{Host, SimConfig};
 use crate::error::{Error, ErrorKind};
 use crate::http::encrypted;
@@ -39,20 +51,39 @@ use crate::http::encrypted;
 /// The SOAP content type of plaintext bodies.
 pub const SOAP_CONTENT_TYPE: &str = "application/soap+xml;charset=UTF-8";
 
+pub use super::server_auth::account_matches;
+
 /// Listener settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ServerOptions {
-    /// Accept HTTP Basic over plain HTTP (credentials and SOAP travel in clear text).
+    /// Accept HTTP Basic over plain HTTP (credentials and SOAP travel in clear text); implies
+    /// [`ServerOptions::allow_basic`] over HTTPS.
     pub danger_allow_basic_unencrypted: bool,
+    /// Accept HTTP Basic over HTTPS (WinRM `Service/Auth/Basic=true`).
+    pub allow_basic: bool,
     /// Largest request body accepted (bytes); larger requests get 413.
     pub max_request_bytes: usize,
+    /// Serve HTTPS with this certificate (NTLM then requires channel bindings).
+    pub tls: Option<SimTls>,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
             danger_allow_basic_unencrypted: false,
+            allow_basic: false,
             max_request_bytes: 1024 * 1024,
+            tls: None,
+        }
+    }
+}
+
+impl ServerOptions {
+    /// Whether HTTP Basic is accepted on this listener.
+    pub fn basic_enabled(&self) -> bool {
+        match self.tls {
+            Some(_) => self.allow_basic || self.danger_allow_basic_unencrypted,
+            None => self.danger_allow_basic_unencrypted,
         }
     }
 }
@@ -85,62 +116,37 @@ pub async fn serve(
             })?,
         };
         let shared = Arc::clone(&shared);
-        let conn = Arc::new(Mutex::new(ConnAuth::default()));
         tokio::spawn(async move {
-            let svc = service_fn(move |req| answer(Arc::clone(&shared), Arc::clone(&conn), req));
-            // A dropped connection (including an injected one) is not an error of the server.
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
+            let Some(tls) = shared.opts.tls.clone() else {
+                return serve_conn(shared, stream, ConnAuth::default()).await;
+            };
+            // A failed handshake (e.g. an untrusting client) only ends that connection.
+            if let Some(stream) = tls.accept(stream).await {
+                let auth = ConnAuth::with_bindings(tls.channel_bindings().to_vec());
+                serve_conn(shared, stream, auth).await;
+            }
         });
     }
 }
 
-fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(body.into()));
-    *r.status_mut() = status;
-    r
+async fn serve_conn<S>(shared: Arc<Shared>, stream: S, auth: ConnAuth)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = Arc::new(Mutex::new(auth));
+    let svc = service_fn(move |req| answer(Arc::clone(&shared), Arc::clone(&conn), req));
+    // A dropped connection (including an injected one) is not an error of the server.
+    let _ = http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), svc)
+        .await;
 }
 
-fn unauthorized(opts: &ServerOptions) -> Response<Full<Bytes>> {
-    let mut r = reply(StatusCode::UNAUTHORIZED, Bytes::new());
-    let h = r.headers_mut();
-    h.append(
-        WWW_AUTHENTICATE,
-        http::HeaderValue::from_static("Negotiate"),
-    );
-    if opts.danger_allow_basic_unencrypted {
-        h.append(
-            WWW_AUTHENTICATE,
-            http::HeaderValue::from_static("Basic realm=\"WSMAN\""),
-        );
-    }
-    r
-}
-
-/// True when `given` names the configured account as `user`, `DOMAIN\user` or `user@domain`.
-pub fn account_matches(configured: &str, given: &str) -> bool {
-    let user = given.rsplit_once('\\').map_or(given, |(_, u)| u);
-    let user = user.split_once('@').map_or(user, |(u, _)| u);
-    !user.is_empty() && user.eq_ignore_ascii_case(configured)
-}
-
-fn basic_ok(shared: &Shared, header: &[u8]) -> bool {
-    let text = std::str::from_utf8(header).unwrap_or_default();
-    let Some((scheme, b64)) = text.trim().split_once(' ') else {
-        return false;
-    };
-    if !shared.opts.danger_allow_basic_unencrypted || !scheme.eq_ignore_ascii_case("Basic") {
+fn basic_ok(shared: &Shared, header: &str) -> bool {
+    if !shared.opts.basic_enabled() {
         return false;
     }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .unwrap_or_default();
-    let pair = zeroize::Zeroizing::new(String::from_utf8(decoded).unwrap_or_default());
     let host = shared.host.lock().unwrap_or_else(PoisonError::into_inner);
-    let cfg = &host.state.config;
-    pair.split_once(':')
-        .is_some_and(|(u, p)| account_matches(&cfg.user, u) && p == cfg.password)
+    server_auth::basic_matches(&host.state.config, header)
 }
 
 fn header_str(req: &Request<Incoming>, name: http::header::HeaderName) -> &str {
@@ -148,32 +154,6 @@ fn header_str(req: &Request<Incoming>, name: http::header::HeaderName) -> &str {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-}
-
-fn is_soap(content_type: &str) -> bool {
-    let media = content_type.split(';').next().unwrap_or_default();
-    media.trim().eq_ignore_ascii_case("application/soap+xml")
-}
-
-fn with_token(mut r: Response<Full<Bytes>>, token: Option<&[u8]>) -> Response<Full<Bytes>> {
-    if let Some(t) = token {
-        let v = format!(
-            "Negotiate {}",
-            base64::engine::general_purpose::STANDARD.encode(t)
-        );
-        if let Ok(v) = http::HeaderValue::from_str(&v) {
-            r.headers_mut().insert(WWW_AUTHENTICATE, v);
-        }
-    }
-    r
-}
-
-fn closing(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
-    r.headers_mut().insert(
-        http::header::CONNECTION,
-        http::HeaderValue::from_static("close"),
-    );
-    r
 }
 
 type Answer = Result<Response<Full<Bytes>>, std::io::Error>;
@@ -187,6 +167,9 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
     }
     let auth = header_str(&req, AUTHORIZATION).to_string();
     let content_type = header_str(&req, CONTENT_TYPE).to_string();
+    let unauthenticated_identify =
+        header_str(&req, http::header::HeaderName::from_static("wsmanidentify"))
+            .eq_ignore_ascii_case("unauthenticated");
     let body = match Limited::new(req.into_body(), shared.opts.max_request_bytes)
         .collect()
         .await
@@ -194,6 +177,22 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
         Ok(b) => b.to_bytes(),
         Err(_) => return Ok(reply(StatusCode::PAYLOAD_TOO_LARGE, Bytes::new())),
     };
+    if auth.is_empty() && !server_auth::lock(&conn).established() && unauthenticated_identify {
+        let text = String::from_utf8_lossy(&body);
+        let out = shared
+            .host
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .identify_unauthenticated(&text);
+        if let Some(out) = out {
+            let mut r = reply(StatusCode::OK, out.body);
+            r.headers_mut().insert(
+                CONTENT_TYPE,
+                http::HeaderValue::from_static(SOAP_CONTENT_TYPE),
+            );
+            return Ok(r);
+        }
+    }
     let (scheme, token) = auth.trim().split_once(' ').unwrap_or((auth.trim(), ""));
     let mut final_token = None;
     if scheme.eq_ignore_ascii_case("Negotiate") {
@@ -211,8 +210,13 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
             server_auth::lock(&conn).negotiate(&cfg, &raw)
         };
         match leg {
-            Leg::Continue(t) => return Ok(with_token(unauthorized(&shared.opts), Some(&t))),
-            Leg::Failed => return Ok(closing(unauthorized(&shared.opts))),
+            Leg::Continue(t) => {
+                return Ok(with_token(
+                    unauthorized(shared.opts.basic_enabled()),
+                    Some(&t),
+                ));
+            }
+            Leg::Failed => return Ok(closing(unauthorized(shared.opts.basic_enabled()))),
             Leg::Done(t) if body.is_empty() => {
                 return Ok(with_token(
                     reply(StatusCode::OK, Bytes::new()),
@@ -222,21 +226,30 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
             Leg::Done(t) => final_token = t,
         }
     } else if !auth.is_empty() {
-        if !basic_ok(&shared, auth.as_bytes()) || !is_soap(&content_type) {
-            return Ok(closing(unauthorized(&shared.opts)));
+        if !basic_ok(&shared, &auth) || !is_soap(&content_type) {
+            return Ok(closing(unauthorized(shared.opts.basic_enabled())));
         }
-        let Ok(text) = String::from_utf8(body.to_vec()) else {
-            return Ok(reply(StatusCode::BAD_REQUEST, Bytes::new()));
-        };
-        let (status, out) = run_host(&shared, &text).await?;
-        let mut r = reply(status, out);
-        r.headers_mut().insert(
-            CONTENT_TYPE,
-            http::HeaderValue::from_static(SOAP_CONTENT_TYPE),
-        );
-        return Ok(r);
+        return plain_exchange(&shared, &body, None).await;
+    }
+    let tls_plain = shared.opts.tls.is_some() && is_soap(&content_type);
+    if tls_plain && server_auth::lock(&conn).established() {
+        return plain_exchange(&shared, &body, final_token).await;
     }
     sealed_exchange(&shared, &conn, &content_type, &body, final_token).await
+}
+
+/// An authenticated request whose body is not sealed (Basic, or NTLM over HTTPS).
+async fn plain_exchange(shared: &Shared, body: &[u8], final_token: Option<Vec<u8>>) -> Answer {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Ok(reply(StatusCode::BAD_REQUEST, Bytes::new()));
+    };
+    let (status, out) = run_host(shared, text).await?;
+    let mut r = with_token(reply(status, out), final_token.as_deref());
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        http::HeaderValue::from_static(SOAP_CONTENT_TYPE),
+    );
+    Ok(r)
 }
 
 /// A request on an established NTLM context: it must be sealed; the reply is sealed too.
@@ -254,11 +267,11 @@ async fn sealed_exchange(
         let mut c = server_auth::lock(conn);
         if !encrypted::is_encrypted(content_type) {
             c.reset();
-            return Ok(closing(unauthorized(&shared.opts)));
+            return Ok(closing(unauthorized(shared.opts.basic_enabled())));
         }
         match c.unseal(content_type, body) {
             Some(Ok(p)) => p,
-            None => return Ok(closing(unauthorized(&shared.opts))),
+            None => return Ok(closing(unauthorized(shared.opts.basic_enabled()))),
             Some(Err(_)) => {
                 c.reset();
                 return Ok(closing(reply(StatusCode::BAD_REQUEST, Bytes::new())));
@@ -270,7 +283,7 @@ async fn sealed_exchange(
     };
     let (status, out) = run_host(shared, &text).await?;
     let Some((ct, sealed)) = server_auth::lock(conn).seal(out.as_bytes()) else {
-        return Ok(closing(unauthorized(&shared.opts)));
+        return Ok(closing(unauthorized(shared.opts.basic_enabled())));
     };
     let mut r = with_token(reply(status, sealed), final_token.as_deref());
     if let Ok(v) = http::HeaderValue::from_str(&ct) {
@@ -302,6 +315,7 @@ async fn run_host(shared: &Shared, text: &str) -> Result<(StatusCode, String), s
 #[derive(Debug)]
 pub struct SimServer {
     addr: SocketAddr,
+    https: bool,
     host: Arc<Mutex<Host>>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), Error>>,
@@ -325,9 +339,11 @@ impl SimServer {
         let shutdown = async move {
             let _ = rx.await;
         };
+        let https = opts.tls.is_some();
         let task = tokio::spawn(serve(listener, Arc::clone(&host), opts, shutdown));
         Ok(SimServer {
             addr,
+            https,
             host,
             stop: Some(tx),
             task,
@@ -339,9 +355,10 @@ impl SimServer {
         self.addr
     }
 
-    /// `http://127.0.0.1:<port>/wsman`.
+    /// `http://127.0.0.1:<port>/wsman`, or `https://…` when serving TLS.
     pub fn endpoint(&self) -> String {
-        format!("http://{}/wsman", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}/wsman", self.addr)
     }
 
     /// The shared host (inspect jobs, invocation counters).
@@ -365,11 +382,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn account_forms() {
-        assert!(account_matches("admin", "admin"));
-        assert!(account_matches("admin", "HV01\\Admin"));
-        assert!(account_matches("admin", "admin@example.test"));
-        assert!(!account_matches("admin", "HV01\\other"));
-        assert!(!account_matches("admin", ""));
+    fn basic_enabled_depends_on_scheme() {
+        let mut o = ServerOptions {
+            allow_basic: true,
+            ..ServerOptions::default()
+        };
+        assert!(
+            !o.basic_enabled(),
+            "allow_basic alone does not open plain http"
+        );
+        o.danger_allow_basic_unencrypted = true;
+        assert!(o.basic_enabled());
+        let tls = SimTls::generate(&super::super::tls::loopback_names(), None).ok();
+        let mut o = ServerOptions {
+            tls,
+            ..ServerOptions::default()
+        };
+        assert!(!o.basic_enabled());
+        o.allow_basic = true;
+        assert!(o.basic_enabled());
     }
 }

@@ -37,6 +37,7 @@ pub struct Checkpoint {
 
 /// How a job ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// JobState 7.
     Success,

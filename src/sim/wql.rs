@@ -27,6 +27,7 @@ pub struct WqlError(pub String);
 
 /// A literal on the right of a comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Literal {
     /// A quoted string.
     Str(String),
@@ -40,6 +41,7 @@ pub enum Literal {
 
 /// A condition tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Cond {
     /// `prop = lit` (eq true) or `prop <> lit` (eq false).
     Cmp {
