@@ -1,0 +1,125 @@
+//! Bounds (issue 8 §3), end to end where a flag exists: a reply larger than
+//! `--max-response-size` and a stalled reply beyond `--read-timeout` end with an error naming
+//! the limit and the flag; the XML reader refuses documents deeper or wider than its limits;
+//! the simulated host refuses oversized requests (413) and caps open enumeration contexts.
+
+#[path = "hardening_proxy.rs"]
+mod proxy;
+
+use std::time::{Duration, Instant};
+
+use hvremote::sim::SimConfig;
+use hvremote::sim::server::{ServerOptions, SimServer};
+
+async fn export(port: u16, extra: &[&str]) -> (Option<i32>, serde_json::Value, Duration) {
+    let start = Instant::now();
+    let out = tokio::process::Command::new(proxy::binary())
+        .args([
+            "-H",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "-u",
+            "admin",
+            "-q",
+        ])
+        .args(["-o", "json"])
+        .args(extra)
+        .args(["export", "web01", "--dest", "D:\\Exports"])
+        .env("HVREMOTE_PASSWORD", "Passw0rd!")
+        .env_remove("HVREMOTE_HOST")
+        .env_remove("HVREMOTE_USER")
+        .output()
+        .await
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    (out.status.code(), v, start.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn response_size_limit_names_the_flag() {
+    let sim = SimServer::start(SimConfig::demo(), ServerOptions::default())
+        .await
+        .unwrap();
+    let (code, v, _) = export(sim.addr().port(), &["--max-response-size", "1000"]).await;
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["error"]["kind"], "limit_exceeded", "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("1000 bytes") && msg.contains("--max-response-size"),
+        "{msg}"
+    );
+    assert_eq!(sim.host().lock().unwrap().export_invocations(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_timeout_names_the_flag_and_holds() {
+    let sim = SimServer::start(SimConfig::demo(), ServerOptions::default())
+        .await
+        .unwrap();
+    let p = proxy::start(sim.addr(), Some((2, proxy::Action::Stall))).await;
+    let (code, v, took) = export(p.addr.port(), &["--read-timeout", "1"]).await;
+    assert_eq!(code, Some(4), "{v}");
+    assert_eq!(v["error"]["kind"], "timeout", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--read-timeout"),
+        "{v}"
+    );
+    assert!(took < Duration::from_secs(6), "{took:?}");
+}
+
+#[test]
+fn xml_depth_and_attribute_limits_are_enforced_and_named() {
+    let deep = "<a>".repeat(65) + &"</a>".repeat(65);
+    let e = hvremote::xml::parse(&deep).unwrap_err().to_string();
+    assert!(e.contains("deeper than 64"), "{e}");
+    let attrs: String = (0..65).map(|i| format!(" a{i}=\"x\"")).collect();
+    let e = hvremote::xml::parse(&format!("<r{attrs}/>"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("64"), "{e}");
+    assert!(hvremote::xml::parse(&("<a>".repeat(60) + &"</a>".repeat(60))).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn simulated_host_refuses_oversized_requests() {
+    let opts = ServerOptions {
+        max_request_bytes: 4096,
+        ..ServerOptions::default()
+    };
+    let sim = SimServer::start(SimConfig::demo(), opts).await.unwrap();
+    let body = vec![b'x'; 10_000];
+    let mut s = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let head = format!(
+        "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let _ = s.write_all(&body).await;
+    let mut buf = vec![0u8; 256];
+    let n = s.read(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+}
+
+#[test]
+fn simulated_host_caps_open_enumeration_contexts() {
+    let req = include_str!("../fixtures/xml/enumerate_request.xml")
+        .replace("<w:OptimizeEnumeration/>", "");
+    let mut host = hvremote::sim::Host::new(SimConfig::demo());
+    let cap = hvremote::sim::enumerate::MAX_CONTEXTS;
+    for i in 0..cap {
+        let r = host.handle(Duration::from_secs(1), &req);
+        assert_eq!(r.status, 200, "enumeration {i}: {}", r.body);
+    }
+    let r = host.handle(Duration::from_secs(1), &req);
+    assert_eq!(r.status, 500);
+    let f = hvremote::wsman::parse_response(r.status, &r.body)
+        .unwrap_err()
+        .to_string();
+    assert!(f.contains("maximum number of concurrent operations"), "{f}");
+}
