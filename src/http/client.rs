@@ -165,15 +165,6 @@ impl HttpTransport {
             .map_err(|e| Failure(e, Delivery::NotSent))?;
         let limit = self.cfg.max_response_bytes;
         let exchange = async {
-            // A fresh connection's sender may not be ready yet right after the NTLM legs;
-            // sending before it is would be refused as if the connection had closed.
-            if c.sender.ready().await.is_err() {
-                let msg = format!("connection to {} closed before sending {action}", self.url);
-                return Err(Failure(
-                    Error::new(ErrorKind::Connect, msg),
-                    Delivery::NotSent,
-                ));
-            }
             let resp = c.sender.try_send_request(request).await.map_err(|mut e| {
                 if e.take_message().is_some() {
                     let msg = format!("connection to {} closed before sending {action}", self.url);
