@@ -407,7 +407,7 @@ async fn tolerates_reply_shape_variations_and_pull_timeouts() {
     c.variations.return_value_first = true;
     c.variations.pull_items_in_wsman_ns = true;
     c.faults.first_pull_times_out = true;
-    c.generated_vms = 1500;
+    c.generated_vms = 6000;
     let t = Arc::new(InProcess::new(c));
     let out = run(&t, &["-o", "json", "export", "web01", "--dest", "D:\\E"])
         .await
@@ -416,7 +416,7 @@ async fn tolerates_reply_shape_variations_and_pull_timeouts() {
     assert_eq!(v["job"]["state"], "Completed");
     let out = run(&t, &["-o", "json", "vms"]).await.unwrap();
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 1501);
+    assert_eq!(v.as_array().unwrap().len(), 6001);
     let pulls = bodies(&t, "/enumeration/Pull").len();
     assert!(
         pulls >= 2,

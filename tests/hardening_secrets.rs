@@ -236,9 +236,16 @@ async fn no_secret_in_any_output_log_or_fixture() {
     for f in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures")).unwrap() {
         let p = f.unwrap().path();
         if p.is_dir() {
-            for g in std::fs::read_dir(&p).unwrap() {
-                let q = g.unwrap().path();
-                files.push((q.display().to_string(), std::fs::read(&q).unwrap()));
+            let mut dirs = vec![p];
+            while let Some(d) = dirs.pop() {
+                for g in std::fs::read_dir(&d).unwrap() {
+                    let q = g.unwrap().path();
+                    if q.is_dir() {
+                        dirs.push(q);
+                    } else {
+                        files.push((q.display().to_string(), std::fs::read(&q).unwrap()));
+                    }
+                }
             }
         }
     }
