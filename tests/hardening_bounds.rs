@@ -178,3 +178,57 @@ async fn simulated_host_caps_open_connections() {
     assert!(served.starts_with("HTTP/1.1 401"), "{served}");
     sim.stop().await.unwrap();
 }
+
+/// `vms` by the binary against `sim` with `extra` flags: exit code and the JSON on stdout.
+async fn vms(port: u16, extra: &[&str]) -> (Option<i32>, String) {
+    let out = tokio::process::Command::new(proxy::binary())
+        .args([
+            "-H",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "-u",
+            "admin",
+        ])
+        .args(["-q", "-o", "json"])
+        .args(extra)
+        .arg("vms")
+        .env("HVREMOTE_PASSWORD", "Passw0rd!")
+        .env_remove("HVREMOTE_HOST")
+        .env_remove("HVREMOTE_USER")
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enumeration_and_xml_limits_name_their_flags() {
+    let mut config = SimConfig::from_flags(&[], 5000);
+    config.user = "admin".into();
+    config.password = "Passw0rd!".into();
+    let sim = SimServer::start(config, ServerOptions::default())
+        .await
+        .unwrap();
+    let port = sim.addr().port();
+    // Within the defaults the listing succeeds; each lowered bound stops it with its flag named.
+    let (code, out) = vms(port, &[]).await;
+    assert_eq!(code, Some(0), "{out}");
+    for (flags, named) in [
+        (["--max-pages", "1"], "--max-pages"),
+        (["--max-items", "10"], "--max-items"),
+        (["--max-xml-depth", "4"], "--max-xml-depth"),
+    ] {
+        let (code, out) = vms(port, &flags).await;
+        assert_eq!(code, Some(1), "{flags:?}: {out}");
+        assert!(out.contains("limit_exceeded"), "{flags:?}: {out}");
+        assert!(out.contains(named), "{flags:?}: {out}");
+    }
+    // Raising a bound lets the same listing through.
+    let (code, out) = vms(port, &["--max-pages", "100000", "--max-xml-depth", "100"]).await;
+    assert_eq!(code, Some(0), "{out}");
+    sim.stop().await.unwrap();
+}
