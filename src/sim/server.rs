@@ -78,6 +78,10 @@ pub struct ServerOptions {
     /// How long a connection may take to send a request's headers (also bounds idle
     /// keep-alive connections); `None` waits forever.
     pub header_read_timeout: Option<Duration>,
+    /// When set, the host's clock is logical: it advances by this step for every SOAP message
+    /// handled instead of following wall time, so job progress seen by each poll does not
+    /// depend on how fast the client or the machine is (deterministic fixture recordings).
+    pub clock_step: Option<Duration>,
 }
 
 /// Default of [`ServerOptions::max_connections`].
@@ -96,6 +100,7 @@ impl Default for ServerOptions {
             tls: None,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+            clock_step: None,
         }
     }
 }
@@ -115,6 +120,7 @@ struct Shared {
     host: Arc<Mutex<Host>>,
     opts: ServerOptions,
     start: Instant,
+    soap_messages: AtomicU64,
     http_requests: Arc<AtomicU64>,
 }
 
@@ -142,6 +148,7 @@ pub async fn serve_counted(
         host,
         opts,
         start: Instant::now(),
+        soap_messages: AtomicU64::new(0),
         http_requests,
     });
     let slots = Arc::new(Semaphore::new(shared.opts.max_connections));
@@ -371,11 +378,21 @@ async fn sealed_exchange(
     Ok(r)
 }
 
+/// The host's `now`: wall time since the start, or the logical clock of
+/// [`ServerOptions::clock_step`] (one step per SOAP message).
+fn host_now(shared: &Shared) -> Duration {
+    let n = shared.soap_messages.fetch_add(1, Ordering::Relaxed) + 1;
+    match shared.opts.clock_step {
+        Some(step) => step.saturating_mul(u32::try_from(n).unwrap_or(u32::MAX)),
+        None => shared.start.elapsed(),
+    }
+}
+
 /// Hand a plaintext envelope to the host; apply injected delay and lost replies.
 async fn run_host(shared: &Shared, text: &str) -> Result<(StatusCode, String), std::io::Error> {
     let out = {
         let mut host = shared.host.lock().unwrap_or_else(PoisonError::into_inner);
-        host.handle(shared.start.elapsed(), text)
+        host.handle(host_now(shared), text)
     };
     if !out.delay.is_zero() {
         tokio::time::sleep(out.delay).await;
