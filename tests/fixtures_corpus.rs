@@ -22,6 +22,8 @@ use serde_json::{Value, json};
 /// The simulated host's account (test credentials, not a secret).
 const USER: &str = "admin";
 const PASSWORD: &str = "Corpus-Passw0rd!";
+/// The simulated host's logical clock step (see `ServerOptions::clock_step`).
+const CLOCK_STEP: std::time::Duration = std::time::Duration::from_millis(50);
 /// The port written into fixtures in place of the ephemeral one the recording used.
 const FIXED_PORT: &str = "5985";
 
@@ -91,9 +93,13 @@ async fn record_case(case: &Case, out_dir: &Path) {
     let mut cfg = SimConfig::from_toml(&text).expect("scenario parses");
     cfg.user = USER.into();
     cfg.password = PASSWORD.into();
-    let server = SimServer::start(cfg, ServerOptions::default())
-        .await
-        .unwrap();
+    // A logical clock (50 ms per SOAP message): with the corpus's 100 ms jobs the first poll
+    // always sees New and the second the end, however loaded the machine is.
+    let opts = ServerOptions {
+        clock_step: Some(CLOCK_STEP),
+        ..ServerOptions::default()
+    };
+    let server = SimServer::start(cfg, opts).await.unwrap();
     let host = server.addr().to_string();
     let base = strings(&["-H", &host, "-u", USER, "-q", "-o", "json"]);
     let mut args = case.args.clone();
@@ -101,8 +107,6 @@ async fn record_case(case: &Case, out_dir: &Path) {
         let (code, out) = run_cli(&[base.clone(), strings(SETUP)].concat()).await;
         assert_eq!(code, 0, "{}: setup failed: {out}", case.name);
         let job = out["job"]["instance_id"].as_str().expect("setup job id");
-        // Let the 100 ms job end, so what the command reads does not depend on timing.
-        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
         args = args.iter().map(|a| a.replace("{job}", job)).collect();
     }
     let raw = out_dir.join(format!("{}.raw.json", case.name));

@@ -1,7 +1,8 @@
 //! Bounds (issue 8 §3), end to end where a flag exists: a reply larger than
 //! `--max-response-size` and a stalled reply beyond `--read-timeout` end with an error naming
 //! the limit and the flag; the XML reader refuses documents deeper or wider than its limits;
-//! the simulated host refuses oversized requests (413) and caps open enumeration contexts.
+//! the simulated host refuses oversized requests (413), caps open connections (503 beyond
+//! `--max-connections`) and caps open enumeration contexts.
 
 #[path = "hardening_proxy.rs"]
 mod proxy;
@@ -122,4 +123,112 @@ fn simulated_host_caps_open_enumeration_contexts() {
         .unwrap_err()
         .to_string();
     assert!(f.contains("maximum number of concurrent operations"), "{f}");
+}
+
+/// Send one unauthenticated request on `s` and return the status line of the answer.
+async fn status_line(s: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncWriteExt;
+    let req = "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+    let _ = s.write_all(req.as_bytes()).await;
+    first_line(s).await
+}
+
+/// The first line the host sends on `s` (empty when it closes or is silent for 10 s).
+async fn first_line(s: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut buf = vec![0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf))
+        .await
+        .map(|r| r.unwrap_or(0))
+        .unwrap_or(0);
+    String::from_utf8_lossy(&buf[..n])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn simulated_host_caps_open_connections() {
+    let opts = ServerOptions {
+        max_connections: 2,
+        ..ServerOptions::default()
+    };
+    let sim = SimServer::start(SimConfig::demo(), opts).await.unwrap();
+    // Two idle connections hold both slots (slots are taken when a connection is accepted).
+    let a = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let mut b = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let mut c = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let refused = first_line(&mut c).await;
+    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+    // Closing one admitted connection frees its slot for a new one.
+    drop(a);
+    let mut admitted = false;
+    for _ in 0..50 {
+        let mut d = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+        if status_line(&mut d).await.starts_with("HTTP/1.1 401") {
+            admitted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(admitted, "a freed slot was never reused");
+    // The admitted connection that waited is served (401: authentication is required).
+    let served = status_line(&mut b).await;
+    assert!(served.starts_with("HTTP/1.1 401"), "{served}");
+    sim.stop().await.unwrap();
+}
+
+/// `vms` by the binary against `sim` with `extra` flags: exit code and the JSON on stdout.
+async fn vms(port: u16, extra: &[&str]) -> (Option<i32>, String) {
+    let out = tokio::process::Command::new(proxy::binary())
+        .args([
+            "-H",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "-u",
+            "admin",
+        ])
+        .args(["-q", "-o", "json"])
+        .args(extra)
+        .arg("vms")
+        .env("HVREMOTE_PASSWORD", "Passw0rd!")
+        .env_remove("HVREMOTE_HOST")
+        .env_remove("HVREMOTE_USER")
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enumeration_and_xml_limits_name_their_flags() {
+    let mut config = SimConfig::from_flags(&[], 5000);
+    config.user = "admin".into();
+    config.password = "Passw0rd!".into();
+    let sim = SimServer::start(config, ServerOptions::default())
+        .await
+        .unwrap();
+    let port = sim.addr().port();
+    // Within the defaults the listing succeeds; each lowered bound stops it with its flag named.
+    let (code, out) = vms(port, &[]).await;
+    assert_eq!(code, Some(0), "{out}");
+    for (flags, named) in [
+        (["--max-pages", "1"], "--max-pages"),
+        (["--max-items", "10"], "--max-items"),
+        (["--max-xml-depth", "4"], "--max-xml-depth"),
+    ] {
+        let (code, out) = vms(port, &flags).await;
+        assert_eq!(code, Some(1), "{flags:?}: {out}");
+        assert!(out.contains("limit_exceeded"), "{flags:?}: {out}");
+        assert!(out.contains(named), "{flags:?}: {out}");
+    }
+    // Raising a bound lets the same listing through.
+    let (code, out) = vms(port, &["--max-pages", "100000", "--max-xml-depth", "100"]).await;
+    assert_eq!(code, Some(0), "{out}");
+    sim.stop().await.unwrap();
 }

@@ -113,6 +113,18 @@ pub struct GlobalArgs {
     /// Largest accepted response in bytes.
     #[arg(long, value_name = "BYTES", global = true)]
     pub max_response_size: Option<usize>,
+    /// Most responses one enumeration may take (Enumerate and Pulls; default 10000).
+    #[arg(long, value_name = "N", global = true)]
+    pub max_pages: Option<usize>,
+    /// Most items one enumeration may deliver (default 1000000).
+    #[arg(long, value_name = "N", global = true)]
+    pub max_items: Option<usize>,
+    /// Deepest XML element nesting accepted in a response (default 64).
+    #[arg(long, value_name = "N", global = true)]
+    pub max_xml_depth: Option<usize>,
+    /// Most attributes accepted on one XML element of a response (default 64).
+    #[arg(long, value_name = "N", global = true)]
+    pub max_xml_attributes: Option<usize>,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = OutputArg::Text, global = true)]
     pub output: OutputArg,
@@ -318,6 +330,12 @@ pub struct SimulateArgs {
     /// Write the generated self-signed certificate (PEM) here (with --https).
     #[arg(long, value_name = "FILE")]
     pub cert_out: Option<PathBuf>,
+    /// Most client connections served at once; further ones get 503 and are closed.
+    #[arg(long, value_name = "N", default_value_t = crate::sim::server::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Largest request body accepted in bytes; larger ones get 413.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::sim::server::DEFAULT_MAX_REQUEST_BYTES)]
+    pub max_request_size: usize,
 }
 
 #[cfg(test)]

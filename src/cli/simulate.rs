@@ -20,6 +20,13 @@ fn usage(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::Usage, msg)
 }
 
+fn at_least_one(n: usize, flag: &str) -> Result<usize, Error> {
+    if n == 0 {
+        return Err(usage(format!("{flag} must be at least 1")));
+    }
+    Ok(n)
+}
+
 /// The listen address, checked against the loopback rule.
 pub fn listen_addr(a: &SimulateArgs) -> Result<SocketAddr, Error> {
     let addr: SocketAddr = a.listen.parse().map_err(|_| {
@@ -127,6 +134,8 @@ pub async fn run(g: &GlobalArgs, a: &SimulateArgs) -> Result<String, Error> {
         danger_allow_basic_unencrypted: g.allow_unencrypted,
         allow_basic: g.auth == super::args::AuthArg::Basic,
         tls,
+        max_connections: at_least_one(a.max_connections, "--max-connections")?,
+        max_request_bytes: at_least_one(a.max_request_size, "--max-request-size")?,
         ..Default::default()
     };
     serve(listener, host, opts, super::ctrl_c()).await?;

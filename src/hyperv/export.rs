@@ -9,9 +9,14 @@ use super::classes::{self, COMPUTER_SYSTEM, VMMS, VSSD};
 use super::model::{ReturnCode, Snapshot, Vm};
 use super::ops::{Arg, Ops};
 use super::options::{EXPORT_SETTING_DATA_CLASS, ExportOptions, PropertyValue};
+use crate::cim::embedded::EmbeddedInstance;
+use crate::cim::path::ObjectPath;
 use crate::error::{Error, ErrorKind};
 use crate::soap::addressing::Epr;
-use crate::xml::{XmlWriter, ns};
+use crate::xml::ns;
+
+/// The WMI namespace of the Hyper-V v2 classes, as object paths write it.
+const HYPERV_NAMESPACE: &str = r"root\virtualization\v2";
 
 /// How an export started.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,32 +73,28 @@ pub fn vm_epr(vm: &Vm) -> Epr {
 }
 
 /// The WMI object path of a checkpoint's settings:
-/// `\\HOST\root\virtualization\v2:Msvm_VirtualSystemSettingData.InstanceID="…"`.
-pub fn snapshot_path(host: &str, instance_id: &str) -> String {
-    let mut key = String::with_capacity(instance_id.len());
-    for c in instance_id.chars() {
-        if matches!(c, '\\' | '"') {
-            key.push('\\');
-        }
-        key.push(c);
-    }
-    format!("\\\\{host}\\root\\virtualization\\v2:{VSSD}.InstanceID=\"{key}\"")
+/// `\\HOST\root\virtualization\v2:Msvm_VirtualSystemSettingData.InstanceID="…"` (built by
+/// [`ObjectPath`], which escapes `\` and `"` in the key).
+pub fn snapshot_path(host: &str, instance_id: &str) -> Result<String, Error> {
+    let path = ObjectPath::new(VSSD)?
+        .with_namespace(HYPERV_NAMESPACE)?
+        .with_host(host)?
+        .with_key("InstanceID", instance_id)?;
+    Ok(path.to_string())
 }
 
-/// The CIM-XML text of the embedded export settings (DSP0201 `INSTANCE`).
+/// The CIM-XML text of the embedded export settings (DSP0201 `INSTANCE`, written by
+/// [`EmbeddedInstance::to_cimxml`]).
 pub fn export_setting_data(props: &[(&'static str, PropertyValue)]) -> Result<String, Error> {
-    let mut w = XmlWriter::new();
-    w.start("INSTANCE")
-        .attr("CLASSNAME", EXPORT_SETTING_DATA_CLASS);
+    let mut inst = EmbeddedInstance::new(EXPORT_SETTING_DATA_CLASS);
     for (name, value) in props {
-        w.start("PROPERTY")
-            .attr("NAME", name)
-            .attr("TYPE", value.cim_type());
-        w.leaf("VALUE", &value.cim_text());
-        w.end();
+        inst = match value {
+            PropertyValue::U8(v) => inst.uint8(name, *v),
+            PropertyValue::Bool(b) => inst.boolean(name, *b),
+            PropertyValue::Str(s) => inst.string(name, s),
+        };
     }
-    w.end();
-    Ok(w.finish()?)
+    Ok(inst.to_cimxml()?)
 }
 
 /// Export `vm_name` (name or GUID) to `dest` on the host. Returns once the method answered;
@@ -125,7 +126,9 @@ pub async fn export(
         .unwrap_or(".");
     let path = snapshot
         .as_ref()
-        .map(|s| snapshot_path(host, &s.instance_id));
+        .map(|s| snapshot_path(host, &s.instance_id))
+        .transpose()
+        .map_err(|e| e.context(&ctx))?;
     let settings = export_setting_data(&options.settings(path.as_deref())?)?;
     let args = vec![
         ("ComputerSystem".to_string(), Arg::Ref(vm_epr(&vm))),
@@ -317,7 +320,7 @@ mod tests {
     #[test]
     fn object_path_escapes_key() {
         assert_eq!(
-            snapshot_path("HV01", r#"a"b\c"#),
+            snapshot_path("HV01", r#"a"b\c"#).unwrap(),
             r#"\\HV01\root\virtualization\v2:Msvm_VirtualSystemSettingData.InstanceID="a\"b\\c""#
         );
     }

@@ -22,12 +22,18 @@
 //! `CbtHardeningLevel=Strict`; missing or wrong bindings get 401), and requests on the
 //! authenticated connection may be plain `application/soap+xml` (answered plain, as Windows does
 //! since TLS protects them, winrm-wire.md §1.5) or sealed (answered sealed).
+//!
+//! Bounds: request bodies over [`ServerOptions::max_request_bytes`] get 413; at most
+//! [`ServerOptions::max_connections`] connections are served at once (more get 503 and are
+//! closed); headers must arrive within [`ServerOptions::header_read_timeout`]; the host itself
+//! keeps at most `sim::enumerate::MAX_CONTEXTS` enumeration contexts open.
 //! What it does not do: Kerberos, certificate authentication, HTTP/2.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use base64::Engine;
 use bytes::Bytes;
@@ -37,9 +43,9 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -66,15 +72,35 @@ pub struct ServerOptions {
     pub max_request_bytes: usize,
     /// Serve HTTPS with this certificate (NTLM then requires channel bindings).
     pub tls: Option<SimTls>,
+    /// Most connections served at once; a connection beyond it gets `503` (over HTTP) and is
+    /// closed, so a misbehaving client cannot exhaust the host's sockets and tasks.
+    pub max_connections: usize,
+    /// How long a connection may take to send a request's headers (also bounds idle
+    /// keep-alive connections); `None` waits forever.
+    pub header_read_timeout: Option<Duration>,
+    /// When set, the host's clock is logical: it advances by this step for every SOAP message
+    /// handled instead of following wall time, so job progress seen by each poll does not
+    /// depend on how fast the client or the machine is (deterministic fixture recordings).
+    pub clock_step: Option<Duration>,
 }
+
+/// Default of [`ServerOptions::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
+/// Default of [`ServerOptions::max_request_bytes`].
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 1024 * 1024;
+/// Default of [`ServerOptions::header_read_timeout`].
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
             danger_allow_basic_unencrypted: false,
             allow_basic: false,
-            max_request_bytes: 1024 * 1024,
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             tls: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+            clock_step: None,
         }
     }
 }
@@ -94,6 +120,7 @@ struct Shared {
     host: Arc<Mutex<Host>>,
     opts: ServerOptions,
     start: Instant,
+    soap_messages: AtomicU64,
     http_requests: Arc<AtomicU64>,
 }
 
@@ -121,18 +148,30 @@ pub async fn serve_counted(
         host,
         opts,
         start: Instant::now(),
+        soap_messages: AtomicU64::new(0),
         http_requests,
     });
+    let slots = Arc::new(Semaphore::new(shared.opts.max_connections));
     tokio::pin!(shutdown);
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             _ = &mut shutdown => return Ok(()),
             accepted = listener.accept() => accepted.map_err(|e| {
                 Error::new(ErrorKind::Io, "simulated host could not accept a connection").with_source(e)
             })?,
         };
+        let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+            tracing::warn!(
+                %peer,
+                limit = shared.opts.max_connections,
+                "sim: connection refused: too many open connections (raise it with --max-connections)"
+            );
+            tokio::spawn(refuse(stream, shared.opts.tls.is_none()));
+            continue;
+        };
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
+            let _permit = permit;
             let Some(tls) = shared.opts.tls.clone() else {
                 return serve_conn(shared, stream, ConnAuth::default()).await;
             };
@@ -150,12 +189,41 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let conn = Arc::new(Mutex::new(auth));
+    let header_timeout = shared.opts.header_read_timeout;
     let svc = service_fn(move |req| answer(Arc::clone(&shared), Arc::clone(&conn), req));
+    let mut builder = http1::Builder::new();
+    match header_timeout {
+        Some(t) => builder.timer(TokioTimer::new()).header_read_timeout(t),
+        None => builder.header_read_timeout(None),
+    };
     // A dropped connection (including an injected one) is not an error of the server.
-    let _ = http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), svc)
-        .await;
+    let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
 }
+
+/// Answer a connection over the limit: `503` with `Connection: close` over plain HTTP (the
+/// request is not read), a plain close over TLS.
+async fn refuse(mut stream: tokio::net::TcpStream, plain_http: bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if plain_http {
+        let _ = stream.write_all(REFUSED_RESPONSE).await;
+    }
+    let _ = stream.shutdown().await;
+    // Drain what the client already sent (briefly, bounded) so that closing does not reset the
+    // connection and destroy the 503 before the client reads it.
+    let mut sink = [0u8; 4096];
+    let drain = async {
+        let mut total = 0usize;
+        while let Ok(n @ 1..) = stream.read(&mut sink).await {
+            total += n;
+            if total > DEFAULT_MAX_REQUEST_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
+}
+
+const REFUSED_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n";
 
 fn basic_ok(shared: &Shared, header: &str) -> bool {
     if !shared.opts.basic_enabled() {
@@ -310,11 +378,21 @@ async fn sealed_exchange(
     Ok(r)
 }
 
+/// The host's `now`: wall time since the start, or the logical clock of
+/// [`ServerOptions::clock_step`] (one step per SOAP message).
+fn host_now(shared: &Shared) -> Duration {
+    let n = shared.soap_messages.fetch_add(1, Ordering::Relaxed) + 1;
+    match shared.opts.clock_step {
+        Some(step) => step.saturating_mul(u32::try_from(n).unwrap_or(u32::MAX)),
+        None => shared.start.elapsed(),
+    }
+}
+
 /// Hand a plaintext envelope to the host; apply injected delay and lost replies.
 async fn run_host(shared: &Shared, text: &str) -> Result<(StatusCode, String), std::io::Error> {
     let out = {
         let mut host = shared.host.lock().unwrap_or_else(PoisonError::into_inner);
-        host.handle(shared.start.elapsed(), text)
+        host.handle(host_now(shared), text)
     };
     if !out.delay.is_zero() {
         tokio::time::sleep(out.delay).await;
