@@ -90,6 +90,17 @@ pub(crate) async fn kerberos_handshake(
     let mut switched = false;
     'contexts: loop {
         let mut ctx = ClientContext::new(kerberos_config(cfg, target, scheme))?;
+        if ctx.ticket_lifetime_secs() == 0 {
+            // MIT would still build a token (and an acceptor within the clock-skew allowance
+            // would take it), but the context could not seal a single message.
+            return Err(Error::new(
+                ErrorKind::Auth,
+                format!(
+                    "kerberos authentication to {spn} failed: the ticket in the cache has \
+                     expired; run `kinit` again"
+                ),
+            ));
+        }
         if let Some(b) = &bindings {
             ctx.set_channel_bindings(b.clone());
         }
