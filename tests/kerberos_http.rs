@@ -479,3 +479,56 @@ fn spnego_tokens_through_the_transport() {
         },
     );
 }
+
+/// Over HTTPS: the acceptor requires the RFC 5929 channel bindings of its certificate and bodies
+/// are plain SOAP; bindings of another certificate are refused (exit 3).
+#[test]
+fn https_carries_channel_bindings_and_no_sealing() {
+    let realm = Realm::up("aes");
+    let env = realm.env();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("cert params");
+    let cert = params.self_signed(&key).expect("self-signed cert");
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).expect("write cert");
+    std::fs::write(&key_path, key.serialize_pem()).expect("write key");
+    let (_sim, sim_port) = simulator(true, 1);
+    let tls = [
+        "--tls-cert",
+        cert_path.to_str().expect("utf-8 path"),
+        "--tls-key",
+        key_path.to_str().expect("utf-8 path"),
+    ];
+    let https = |port: u16| {
+        let t = target(port);
+        let mut a = args(&t, &["--https", "--cacert"]);
+        a.push(cert_path.to_str().expect("utf-8 path"));
+        a.extend_from_slice(&["--auth", "kerberos", "vms"]);
+        client(&env, &a)
+    };
+    let log = dir.path().join("tls.log");
+    let (_proxy, port) = proxy(&env, sim_port, &tls, &log);
+    let out = https(port);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("web01"));
+    let log = read_log(&log);
+    assert!(
+        log.contains("auth ok scheme=Negotiate") && log.contains("https request ok"),
+        "{log}"
+    );
+    assert!(!log.contains("rejected"), "{log}");
+
+    let mut wrong = tls.to_vec();
+    wrong.push("--wrong-bindings");
+    let log = dir.path().join("wrong.log");
+    let (_proxy, port) = proxy(&env, sim_port, &wrong, &log);
+    let out = https(port);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("channel bindings did not match"),
+        "{}",
+        text(&out)
+    );
+    assert!(read_log(&log).contains("Incorrect channel bindings"));
+}
