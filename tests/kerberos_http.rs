@@ -374,6 +374,26 @@ fn a_401_on_a_kerberos_connection_authenticates_afresh_once() {
     );
 }
 
+#[test]
+fn a_second_401_is_an_auth_error_not_a_loop() {
+    let realm = Realm::up("aes");
+    let env = realm.env();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("p.log");
+    let (_sim, sim_port) = simulator(true, 1);
+    let (_proxy, port) = proxy(&env, sim_port, &["--unauth-always"], &log);
+    let out = client(&env, &args(&target(port), &["--auth", "kerberos", "vms"]));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("401") && stderr(&out).contains("also after a fresh authentication"),
+        "{}",
+        text(&out)
+    );
+    let log = read_log(&log);
+    assert_eq!(log.matches("auth ok").count(), 2, "{log}");
+    assert_eq!(log.matches("401 injected").count(), 2, "{log}");
+}
+
 /// A ticket valid for a few seconds: the export's job polls outlive it; the transport sees the
 /// expired context before sending, authenticates afresh once, and that fails with the kinit hint.
 #[test]

@@ -17,6 +17,7 @@ It plays the Windows listener of kerberos.md §3 and §5, independently of hvrem
 
 Options: --tamper flips one byte of every sealed response; --no-mutual omits the 200's token;
 --unauth-once N answers the N-th sealed request with 401 once (dropping the context);
+--unauth-always answers every sealed request with 401;
 --tls-cert/--tls-key serve HTTPS: the acceptor then requires RFC 5929 channel bindings
 (`tls-server-end-point:` + SHA-256 of the certificate) and bodies are plain SOAP, not sealed;
 --wrong-bindings makes the acceptor expect bindings of another certificate.
@@ -195,7 +196,8 @@ class Handler(BaseHTTPRequestHandler):
         if not body:
             return self.reply(200)
         State.sealed_count += 1
-        if State.args.unauth_once and State.sealed_count == State.args.unauth_once and not State.unauth_done:
+        once = State.args.unauth_once and State.sealed_count == State.args.unauth_once and not State.unauth_done
+        if once or State.args.unauth_always:
             State.unauth_done = True
             self.ctx = None
             log("401 injected on sealed request %d" % State.sealed_count)
@@ -256,6 +258,7 @@ def main():
     p.add_argument("--tamper", action="store_true")
     p.add_argument("--no-mutual", action="store_true")
     p.add_argument("--unauth-once", type=int, default=0)
+    p.add_argument("--unauth-always", action="store_true")
     p.add_argument("--log")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
