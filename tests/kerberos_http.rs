@@ -234,6 +234,21 @@ fn negotiate_picks_kerberos_with_a_ticket_and_ntlm_without() {
         text(&out)
     );
     assert!(read_log(&log).contains("auth ok scheme=Negotiate"));
+    // Trace logging shows decrypted SOAP but never a token (raw krb5 tokens are `YII…` in base64).
+    let out = client(
+        &env,
+        &args(&t, &["-vvv", "--auth", "kerberos", "wsman", "identify"]),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("IdentifyResponse") || err.contains("Identify"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("YII") && !err.contains("Authorization"),
+        "{err}"
+    );
 
     // No ticket: NTLM against the normal (NTLM) simulator, with user and password.
     let (_ntlm_sim, ntlm_port) = simulator(false, 1);
