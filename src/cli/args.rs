@@ -14,6 +14,13 @@ Examples:
   HVREMOTE_PASSWORD=... hvremote -H hv01 -u admin export web01 --dest 'D:\\Exports'
   hvremote -H hv01 -u admin job 3F2B8C41-9D7E-4A05-B6C3-1E8F0A2D5B77 --wait
   hvremote demo
+  kinit admin@CORP.EXAMPLE && hvremote --host hv01.corp.example --auth kerberos vms
+
+Kerberos (builds with `--features kerberos`): --auth kerberos uses the ticket cache (kinit,
+KRB5CCNAME), needs no user or password and seals every message; the SPN is HTTP/<host>
+(--spn-service host or WSMAN, --spn-host <fqdn> when connecting by IP address or alias).
+--auth negotiate (the default) uses Kerberos when a ticket for that SPN is available and NTLM
+(user and password) otherwise; -v says which and why.
 
 Exit codes: 0 success; 1 remote operation failed (fault, method return code, job error, VM or
 job not found); 2 usage or bad input; 3 authentication failed; 4 connection, TLS or timeout
@@ -34,14 +41,16 @@ pub struct Cli {
 /// Authentication schemes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum AuthArg {
-    /// The Negotiate scheme a default Windows listener offers (NTLM inside it; every message sealed).
+    /// The Negotiate scheme a default Windows listener offers: Kerberos when built with it and a
+    /// ticket for the target exists, else NTLM (every message sealed).
     #[default]
     Negotiate,
     /// NTLM explicitly (carried in the Negotiate scheme, as Windows expects; sealed).
     Ntlm,
     /// HTTP Basic (only over HTTPS unless --allow-unencrypted).
     Basic,
-    /// Kerberos from the admin's ticket cache (`kinit`); needs a build with `--features kerberos`.
+    /// Kerberos from the admin's ticket cache (`kinit`), no password; needs a build with
+    /// `--features kerberos`.
     Kerberos,
 }
 
@@ -143,6 +152,12 @@ pub struct GlobalArgs {
     /// Answer from a recorded fixture instead of a host.
     #[arg(long, value_name = "FILE", global = true)]
     pub replay: Option<PathBuf>,
+    /// Kerberos SPN service class: HTTP (default), host or WSMAN.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub spn_service: Option<String>,
+    /// Kerberos SPN host name, when connecting by IP address or alias (default: the host).
+    #[arg(long, value_name = "HOST", global = true)]
+    pub spn_host: Option<String>,
 }
 
 /// Subcommands.
@@ -377,6 +392,33 @@ mod tests {
         assert!(a.no_storage && !a.no_snapshots);
         assert_eq!(a.capture_live_state, Some(CaptureArg::App));
         assert_eq!(a.wait_timeout, Some(5));
+    }
+
+    #[test]
+    fn kerberos_flags_parse_and_help_shows_kinit() {
+        let c = Cli::try_parse_from([
+            "hvremote",
+            "--auth",
+            "kerberos",
+            "vms",
+            "--spn-service",
+            "host",
+            "--spn-host",
+            "hv01.corp.example",
+        ])
+        .unwrap();
+        assert_eq!(c.global.auth, AuthArg::Kerberos);
+        assert_eq!(c.global.spn_service.as_deref(), Some("host"));
+        assert_eq!(c.global.spn_host.as_deref(), Some("hv01.corp.example"));
+        let help = Cli::command().render_long_help().to_string();
+        for needle in [
+            "kinit admin@CORP.EXAMPLE && hvremote --host hv01.corp.example --auth kerberos vms",
+            "--spn-service",
+            "--spn-host",
+            "--features kerberos",
+        ] {
+            assert!(help.contains(needle), "{needle}");
+        }
     }
 
     #[test]
