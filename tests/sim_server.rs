@@ -141,8 +141,8 @@ mod ntlm_end_to_end {
     fn transport(server: &SimServer, user: &str, password: &str, auth: Auth) -> HttpTransport {
         let ep = Endpoint::parse(&server.endpoint(), false).unwrap();
         let mut cfg = HttpConfig::new(ep, user, password);
-        cfg.auth = auth;
         cfg.allow_unencrypted = matches!(auth, Auth::Basic);
+        cfg.auth = auth;
         HttpTransport::connect_lazy(cfg).unwrap()
     }
 

@@ -14,6 +14,13 @@ Examples:
   HVREMOTE_PASSWORD=... hvremote -H hv01 -u admin export web01 --dest 'D:\\Exports'
   hvremote -H hv01 -u admin job 3F2B8C41-9D7E-4A05-B6C3-1E8F0A2D5B77 --wait
   hvremote demo
+  kinit admin@CORP.EXAMPLE && hvremote --host hv01.corp.example --auth kerberos vms
+
+Kerberos (builds with `--features kerberos`): --auth kerberos uses the ticket cache (kinit,
+KRB5CCNAME), needs no user or password and seals every message; the SPN is HTTP/<host>
+(--spn-service host or WSMAN, --spn-host <fqdn> when connecting by IP address or alias).
+--auth negotiate (the default) uses Kerberos when a ticket for that SPN is available and NTLM
+(user and password) otherwise; -v says which and why.
 
 Exit codes: 0 success; 1 remote operation failed (fault, method return code, job error, VM or
 job not found); 2 usage or bad input; 3 authentication failed; 4 connection, TLS or timeout
@@ -34,14 +41,16 @@ pub struct Cli {
 /// Authentication schemes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum AuthArg {
-    /// The Negotiate scheme a default Windows listener offers (NTLM inside it; every message sealed).
+    /// The Negotiate scheme a default Windows listener offers: Kerberos when built with it and a
+    /// ticket for the target exists, else NTLM (every message sealed).
     #[default]
     Negotiate,
     /// NTLM explicitly (carried in the Negotiate scheme, as Windows expects; sealed).
     Ntlm,
     /// HTTP Basic (only over HTTPS unless --allow-unencrypted).
     Basic,
-    /// Kerberos from the admin's ticket cache (`kinit`); needs a build with `--features kerberos`.
+    /// Kerberos from the admin's ticket cache (`kinit`), no password; needs a build with
+    /// `--features kerberos`.
     Kerberos,
 }
 
@@ -131,6 +140,12 @@ pub struct GlobalArgs {
     /// Answer from a recorded fixture instead of a host.
     #[arg(long, value_name = "FILE", global = true)]
     pub replay: Option<PathBuf>,
+    /// Kerberos SPN service class: HTTP (default), host or WSMAN.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub spn_service: Option<String>,
+    /// Kerberos SPN host name, when connecting by IP address or alias (default: the host).
+    #[arg(long, value_name = "HOST", global = true)]
+    pub spn_host: Option<String>,
 }
 
 /// Subcommands.

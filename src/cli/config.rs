@@ -45,7 +45,7 @@ pub struct Connection {
     pub host: String,
     /// Whether the URL is HTTPS.
     pub https: bool,
-    /// User name.
+    /// User name (empty when Kerberos may authenticate without one).
     pub user: String,
     /// Where the password comes from.
     pub password: PasswordSource,
@@ -63,6 +63,8 @@ pub struct Connection {
     pub read_timeout: Duration,
     /// Largest accepted response.
     pub max_response_size: usize,
+    /// Kerberos SPN overrides (`--spn-service`, `--spn-host`).
+    pub kerberos: crate::http::KerberosTarget,
 }
 
 /// Output settings.
@@ -94,10 +96,39 @@ pub fn output_settings(g: &GlobalArgs) -> OutputSettings {
 #[cfg(not(feature = "kerberos"))]
 pub const KERBEROS_UNAVAILABLE: &str = "kerberos support is not in this build: rebuild with `cargo build --release --features kerberos` (needs the system GSSAPI: libkrb5-dev, libclang-dev and pkg-config on Debian/Ubuntu; krb5-devel and clang-devel on Fedora/RHEL)";
 
-/// Why `--auth kerberos` is refused in a kerberos build: the mechanism (`hvremote::kerberos`)
-/// is built, but the HTTP transport does not drive it yet.
-#[cfg(feature = "kerberos")]
-pub const KERBEROS_UNAVAILABLE: &str = "kerberos authentication is not wired into the http transport yet in this version (the kerberos module is available to library users); use --auth negotiate (ntlm)";
+/// Whether this build can authenticate with Kerberos (`--features kerberos`).
+pub const KERBEROS_BUILT: bool = cfg!(feature = "kerberos");
+
+/// Check `--spn-service` / `--spn-host` and build the Kerberos target from them.
+fn kerberos_target(g: &GlobalArgs) -> Result<crate::http::KerberosTarget, Error> {
+    for (flag, value) in [
+        ("--spn-service", &g.spn_service),
+        ("--spn-host", &g.spn_host),
+    ] {
+        let Some(v) = value else { continue };
+        let bad = v.is_empty()
+            || v.chars()
+                .any(|c| c == '@' || c == '/' || c.is_whitespace() || c.is_control());
+        if bad {
+            return Err(usage(format!(
+                "invalid {flag} {v:?}: it must be non-empty without '@', '/' or spaces"
+            )));
+        }
+        if matches!(g.auth, AuthArg::Ntlm | AuthArg::Basic) {
+            return Err(usage(format!(
+                "{flag} applies to kerberos only (--auth kerberos or negotiate)"
+            )));
+        }
+    }
+    Ok(crate::http::KerberosTarget {
+        spn_service: g.spn_service.clone(),
+        spn_host: g.spn_host.clone(),
+        spnego: false,
+    })
+}
+
+/// The error when NTLM or Basic needs a user and none was given.
+pub const NO_USER: &str = "no user given (use -u/--user or HVREMOTE_USER)";
 
 fn usage(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::Usage, msg)
@@ -115,14 +146,19 @@ pub fn connection(g: &GlobalArgs, password_env_set: bool) -> Result<Connection, 
         endpoint.port = p;
     }
     let (https, url, host) = (endpoint.is_https(), endpoint.url(), endpoint.host.clone());
-    let user = g
-        .user
-        .clone()
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| usage("no user given (use -u/--user or HVREMOTE_USER)"))?;
+    #[cfg(not(feature = "kerberos"))]
     if g.auth == AuthArg::Kerberos {
         return Err(usage(KERBEROS_UNAVAILABLE));
     }
+    // Kerberos needs no user; negotiate may pick it (decided when connecting, see `connect`).
+    let user_optional =
+        g.auth == AuthArg::Kerberos || (KERBEROS_BUILT && g.auth == AuthArg::Negotiate);
+    let user = match g.user.clone().filter(|u| !u.is_empty()) {
+        Some(u) => u,
+        None if user_optional => String::new(),
+        None => return Err(usage(NO_USER)),
+    };
+    let kerberos = kerberos_target(g)?;
     if g.auth == AuthArg::Basic && !https && !g.allow_unencrypted {
         return Err(usage(
             "basic authentication over plain http sends the password in clear text; use --https or --allow-unencrypted",
@@ -158,6 +194,7 @@ pub fn connection(g: &GlobalArgs, password_env_set: bool) -> Result<Connection, 
         connect_timeout: secs(g.connect_timeout, Duration::from_secs(30))?,
         read_timeout: secs(g.read_timeout, Duration::from_secs(120))?,
         max_response_size: g.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE),
+        kerberos,
     })
 }
 
@@ -235,7 +272,38 @@ mod tests {
         assert_eq!(connection(&a, true).unwrap_err().kind(), ErrorKind::Usage);
         let mut b = g("hv01");
         b.user = None;
+        b.auth = AuthArg::Ntlm;
         assert!(connection(&b, true).is_err());
+        // negotiate may pick kerberos (no user needed) only in a kerberos build.
+        b.auth = AuthArg::Negotiate;
+        assert_eq!(connection(&b, true).is_ok(), KERBEROS_BUILT);
+    }
+
+    #[test]
+    fn kerberos_flags() {
+        let mut a = g("127.0.0.1");
+        a.user = None;
+        a.auth = AuthArg::Kerberos;
+        a.spn_service = Some("host".into());
+        a.spn_host = Some("hv01.hvlab.test".into());
+        match (connection(&a, false), KERBEROS_BUILT) {
+            (Ok(c), true) => {
+                assert_eq!(c.kerberos.spn(&c.host), "host/hv01.hvlab.test");
+                assert!(c.user.is_empty());
+            }
+            (Err(e), false) => {
+                assert_eq!(e.kind(), ErrorKind::Usage);
+                assert!(e.to_string().contains("--features kerberos"), "{e}");
+            }
+            (other, built) => panic!("kerberos build {built}: {other:?}"),
+        }
+        a.spn_service = Some("HTTP/x".into());
+        assert_eq!(connection(&a, false).unwrap_err().kind(), ErrorKind::Usage);
+        let mut n = g("hv01");
+        n.auth = AuthArg::Ntlm;
+        n.spn_host = Some("hv01.corp.example".into());
+        let e = connection(&n, true).unwrap_err();
+        assert!(e.to_string().contains("kerberos only"), "{e}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::args::{AuthArg, GlobalArgs};
 use super::config;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::http::tls::TlsOptions;
 use crate::http::{Auth, HttpConfig, HttpTransport};
 use crate::hyperv::adapter::WsManOps;
@@ -105,20 +105,27 @@ pub fn open(g: &GlobalArgs) -> Result<Session, Error> {
     Ok(s)
 }
 
-/// The HTTP transport to the host named by the flags (reads the password).
+/// The HTTP transport to the host named by the flags (reads the password unless Kerberos is
+/// used; Kerberos never prompts).
 pub fn http_transport(g: &GlobalArgs) -> Result<DynTransport, Error> {
     let env_set = std::env::var_os(super::password::PASSWORD_ENV).is_some();
     let conn = config::connection(g, env_set)?;
     let endpoint = conn.endpoint.clone();
-    let password = super::password::obtain(conn.password, &conn.user)?;
-    let mut cfg = HttpConfig::new(endpoint, conn.user.clone(), password.expose());
-    cfg.auth = match conn.auth {
-        AuthArg::Negotiate => Auth::Negotiate,
-        AuthArg::Ntlm => Auth::Ntlm,
-        AuthArg::Basic => Auth::Basic,
-        // Refused with a usage error by `config::connection` before a transport is built.
-        AuthArg::Kerberos => Auth::Negotiate,
+    let (auth, why_not_kerberos) = choose_auth(&conn);
+    let mut cfg = if matches!(auth, Auth::Kerberos(_)) {
+        HttpConfig::new(endpoint, conn.user.clone(), String::new())
+    } else {
+        if conn.user.is_empty() {
+            let msg = match why_not_kerberos {
+                Some(why) => format!("{}; kerberos was not usable: {why}", config::NO_USER),
+                None => config::NO_USER.to_string(),
+            };
+            return Err(Error::new(ErrorKind::Usage, msg));
+        }
+        let password = super::password::obtain(conn.password, &conn.user)?;
+        HttpConfig::new(endpoint, conn.user.clone(), password.expose())
     };
+    cfg.auth = auth;
     cfg.tls = TlsOptions {
         cacert: conn.tls.cacert.into_iter().collect(),
         danger_accept_invalid_certs: conn.tls.danger_insecure,
@@ -129,4 +136,44 @@ pub fn http_transport(g: &GlobalArgs) -> Result<DynTransport, Error> {
     cfg.read_timeout = conn.read_timeout;
     cfg.max_response_bytes = conn.max_response_size;
     Ok(Arc::new(HttpTransport::connect_lazy(cfg)?))
+}
+
+/// The mechanism for `--auth`; for negotiate, Kerberos when built with it and a ticket for the
+/// target SPN is available, else NTLM. Logs one `auth:` info line saying which and why (`-v`).
+/// Also returns why Kerberos was not chosen by negotiate, for the missing-user error.
+fn choose_auth(conn: &config::Connection) -> (Auth, Option<String>) {
+    let spn = conn.kerberos.spn(&conn.host);
+    match conn.auth {
+        AuthArg::Ntlm => (Auth::Ntlm, None),
+        AuthArg::Basic => (Auth::Basic, None),
+        AuthArg::Kerberos => {
+            tracing::info!("auth: kerberos (--auth kerberos, service principal {spn})");
+            (Auth::Kerberos(conn.kerberos.clone()), None)
+        }
+        AuthArg::Negotiate => negotiate(conn, &spn),
+    }
+}
+
+#[cfg(feature = "kerberos")]
+fn negotiate(conn: &config::Connection, spn: &str) -> (Auth, Option<String>) {
+    let target = &conn.kerberos;
+    let mut kc = crate::kerberos::KerberosConfig::new(target.host(&conn.host));
+    kc.spn_service = target.service().to_string();
+    let status = crate::kerberos::ticket_available(&kc);
+    if status.available {
+        tracing::info!("auth: kerberos via negotiate ({})", status.reason);
+        (Auth::Kerberos(target.clone()), None)
+    } else {
+        tracing::info!(
+            "auth: ntlm via negotiate (no kerberos ticket for {spn}: {})",
+            status.reason
+        );
+        (Auth::Negotiate, Some(status.reason))
+    }
+}
+
+#[cfg(not(feature = "kerberos"))]
+fn negotiate(_conn: &config::Connection, _spn: &str) -> (Auth, Option<String>) {
+    tracing::info!("auth: ntlm via negotiate (kerberos is not in this build)");
+    (Auth::Negotiate, None)
 }

@@ -193,6 +193,11 @@ pub fn negotiate_value(token: &[u8]) -> HeaderValue {
     sensitive(format!("Negotiate {}", B64.encode(token)))
 }
 
+/// `Authorization: <scheme> <base64 token>` (marked sensitive), e.g. `Kerberos` or `Negotiate`.
+pub fn token_value(scheme: &AuthScheme, token: &[u8]) -> HeaderValue {
+    sensitive(format!("{} {}", scheme.name(), B64.encode(token)))
+}
+
 /// `Authorization: Basic <base64 user:password>` (marked sensitive). RFC 7617 forbids `:` in
 /// the user name.
 pub fn basic_value(user: &str, password: &str) -> Result<HeaderValue, Error> {
@@ -330,6 +335,13 @@ mod tests {
     fn authorization_round_trip() {
         let v = negotiate_value(b"NTLMSSP\0");
         assert!(v.is_sensitive());
+        let k = token_value(&AuthScheme::Kerberos, b"\x60\x01");
+        assert!(k.is_sensitive());
+        assert_eq!(k.as_bytes(), b"Kerberos YAE=");
+        assert_eq!(
+            parse_authorization(k.as_bytes()).ok(),
+            Some(Authorization::Kerberos(b"\x60\x01".to_vec()))
+        );
         assert_eq!(
             parse_authorization(v.as_bytes()).ok(),
             Some(Authorization::Negotiate(b"NTLMSSP\0".to_vec()))

@@ -12,6 +12,13 @@
 //! error says so and [`Transport::last_delivery`] is `MaybeSent`). Any broken exchange drops
 //! the connection, so the next request authenticates afresh.
 //!
+//! Kerberos ([`Auth::Kerberos`], feature `kerberos`, see `krb`): the same pinned connection and
+//! sealing, with the protocol string of the HTTP scheme the context was built under. A context
+//! whose ticket has expired is replaced before sending (fresh authentication on a new
+//! connection). A 401 to a request on a Kerberos-authenticated connection proves the request
+//! was not processed, so the transport authenticates afresh ONCE and re-sends; a second 401 is
+//! an `Auth` error. (NTLM keeps its rule: a 401 is reported and nothing is re-sent.)
+//!
 //! Logging: `info` one line per exchange (action, status, elapsed), `trace` the decrypted SOAP.
 //! Authorization values, passwords and keys are never logged.
 
@@ -24,14 +31,14 @@ use tokio::sync::Mutex;
 use super::auth;
 use super::config::{Auth, HttpConfig};
 use super::conn::{self, Conn, ReadResponse};
-use super::encrypted::{self, SPNEGO_PROTOCOL};
+use super::encrypted;
 use crate::error::{Error, ErrorKind};
 use crate::transport::{BoxFuture, Delivery, SoapRequest, SoapResponse, Transport};
 
 /// Content-Type of unsealed SOAP.
 pub const SOAP_CONTENT_TYPE: &str = "application/soap+xml;charset=UTF-8";
 
-/// WinRM over HTTP(S) with NTLM (sealed) or Basic authentication.
+/// WinRM over HTTP(S) with NTLM or Kerberos (sealed) or Basic authentication.
 pub struct HttpTransport {
     cfg: HttpConfig,
     url: String,
@@ -56,7 +63,7 @@ impl HttpTransport {
     /// Validate `cfg` and prepare TLS; connects on the first exchange.
     pub fn connect_lazy(cfg: HttpConfig) -> Result<HttpTransport, Error> {
         let https = cfg.endpoint.is_https();
-        let basic = match cfg.auth {
+        let basic = match &cfg.auth {
             Auth::Basic if !https && !cfg.allow_unencrypted => {
                 return Err(Error::new(
                     ErrorKind::Usage,
@@ -65,6 +72,14 @@ impl HttpTransport {
                 ));
             }
             Auth::Basic => Some(auth::basic_value(&cfg.user, cfg.password())?),
+            #[cfg(not(feature = "kerberos"))]
+            Auth::Kerberos(_) => {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    "kerberos support is not in this build: rebuild with `cargo build --release \
+                     --features kerberos` (needs libkrb5-dev, libclang-dev and pkg-config)",
+                ));
+            }
             _ => None,
         };
         let tls = if https {
@@ -82,15 +97,20 @@ impl HttpTransport {
         })
     }
 
-    /// Whether requests are sealed (NTLM over plain HTTP).
+    /// Whether requests are sealed (NTLM or Kerberos over plain HTTP).
     fn seals(&self) -> bool {
         self.basic.is_none() && !self.cfg.endpoint.is_https()
     }
 
     async fn connect(&self) -> Result<Conn, Error> {
         let (mut c, bindings) = conn::open(&self.cfg, self.tls.as_ref()).await?;
-        if self.basic.is_none() {
-            conn::ntlm_handshake(&mut c, &self.cfg, bindings).await?;
+        match &self.cfg.auth {
+            Auth::Basic => {}
+            #[cfg(feature = "kerberos")]
+            Auth::Kerberos(target) => {
+                super::krb::kerberos_handshake(&mut c, &self.cfg, target, bindings).await?;
+            }
+            _ => conn::ntlm_handshake(&mut c, &self.cfg, bindings).await?,
         }
         Ok(c)
     }
@@ -98,7 +118,16 @@ impl HttpTransport {
     async fn run(&self, req: &SoapRequest) -> Result<SoapResponse, Failure> {
         let mut slot = self.conn.lock().await;
         let mut retried = false;
+        let mut reauthed = false;
         loop {
+            if slot
+                .as_ref()
+                .and_then(|c| c.session.as_ref())
+                .is_some_and(conn::Session::expired)
+            {
+                tracing::debug!("kerberos ticket of the connection expired; authenticating afresh");
+                *slot = None;
+            }
             let reused = match slot.as_mut() {
                 Some(c) => {
                     let ready = tokio::time::timeout(self.cfg.read_timeout, c.sender.ready());
@@ -132,6 +161,16 @@ impl HttpTransport {
             };
             match self.send_on(c, req).await {
                 Ok(resp) => return Ok(resp),
+                // Kerberos: a 401 (or a wrap refused for an expired ticket) on an authenticated
+                // connection; the request was not processed. One fresh authentication.
+                Err(Failure(e, Delivery::NotSent)) if e.kind() == ErrorKind::Auth && !reauthed => {
+                    tracing::debug!(
+                        "{e}; authenticating afresh once and re-sending {}",
+                        req.action
+                    );
+                    *slot = None;
+                    reauthed = true;
+                }
                 Err(Failure(e, Delivery::NotSent)) if reused && !retried => {
                     tracing::debug!(
                         "connection closed before sending {}: {e}; reconnecting",
@@ -152,11 +191,15 @@ impl HttpTransport {
         let action = req.action.as_str();
         let (body, ct) = match c.session.as_mut() {
             Some(s) if self.seals() => {
-                let ct = encrypted::content_type(SPNEGO_PROTOCOL);
-                (
-                    encrypted::encode(s, SPNEGO_PROTOCOL, req.body.as_bytes()),
-                    ct,
-                )
+                let protocol = s.protocol();
+                let body = encrypted::encode(s.sealer(), protocol, req.body.as_bytes());
+                if let Some(why) = s.take_seal_error() {
+                    return Err(Failure(
+                        Error::new(ErrorKind::Auth, why).context(format!("sealing {action}")),
+                        Delivery::NotSent,
+                    ));
+                }
+                (body, encrypted::content_type(protocol))
             }
             _ => (req.body.clone().into_bytes(), SOAP_CONTENT_TYPE.to_string()),
         };
@@ -185,6 +228,22 @@ impl HttpTransport {
                     Delivery::MaybeSent,
                 )
             })??;
+        if resp.status == StatusCode::UNAUTHORIZED
+            && c.session.as_ref().is_some_and(conn::Session::is_kerberos)
+        {
+            // Proves the request was not processed (the run loop may authenticate once more).
+            return Err(Failure(
+                Error::new(
+                    ErrorKind::Auth,
+                    format!(
+                        "the host answered 401 to {action} on a kerberos-authenticated connection, \
+                         also after a fresh authentication (the ticket or the sealed message was \
+                         refused); run `kinit` again and check the host's kerberos settings"
+                    ),
+                ),
+                Delivery::NotSent,
+            ));
+        }
         self.interpret(c, action, resp)
             .map_err(|e| Failure(e, Delivery::MaybeSent))
     }
@@ -222,7 +281,7 @@ impl HttpTransport {
                     "a sealed body arrived without a security context",
                 ));
             };
-            encrypted::decode(session, &ct, &resp.body)
+            encrypted::decode(session.sealer(), &ct, &resp.body)
                 .map_err(|e| e.context(format!("response to {action}")))?
         } else if self.seals() && !resp.body.is_empty() {
             return Err(protocol(

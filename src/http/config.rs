@@ -19,17 +19,52 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(90);
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// How to authenticate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Auth {
     /// HTTP `Negotiate` carrying raw NTLMSSP (what Windows accepts from every non-Windows
-    /// client); messages are sealed over HTTP. Kerberos may be tried first in a later version.
+    /// client); messages are sealed over HTTP. (The CLI's `--auth negotiate` picks
+    /// [`Auth::Kerberos`] instead when a ticket for the target exists.)
     #[default]
     Negotiate,
     /// NTLM only, inside the `Negotiate` scheme (WinRM does not advertise `NTLM`).
     Ntlm,
     /// HTTP Basic (local accounts only); HTTPS unless `allow_unencrypted`.
     Basic,
+    /// Kerberos from the ticket cache (`kinit`), no password; sealed over HTTP like NTLM. Needs
+    /// the `kerberos` cargo feature: without it `HttpTransport::connect_lazy` refuses it.
+    Kerberos(KerberosTarget),
+}
+
+/// Which service principal Kerberos authenticates to, and how (pure data; see
+/// `kerberos::KerberosConfig` for the GSSAPI side).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KerberosTarget {
+    /// SPN service class (`--spn-service`): `HTTP` when `None`; `host` and `WSMAN` also occur.
+    pub spn_service: Option<String>,
+    /// SPN host (`--spn-host`): the endpoint's host name when `None` (needed when connecting
+    /// by IP address or through an alias).
+    pub spn_host: Option<String>,
+    /// Send an SPNEGO NegTokenInit inside `Negotiate` instead of the raw krb5 token (what
+    /// pywinrm and Windows' own client send is the raw token; both are accepted by Windows).
+    pub spnego: bool,
+}
+
+impl KerberosTarget {
+    /// The SPN service class in use.
+    pub fn service(&self) -> &str {
+        self.spn_service.as_deref().unwrap_or("HTTP")
+    }
+
+    /// The SPN host in use for an endpoint host.
+    pub fn host<'a>(&'a self, endpoint_host: &'a str) -> &'a str {
+        self.spn_host.as_deref().unwrap_or(endpoint_host)
+    }
+
+    /// The SPN as `setspn -L` shows it: `service/host`.
+    pub fn spn(&self, endpoint_host: &str) -> String {
+        format!("{}/{}", self.service(), self.host(endpoint_host))
+    }
 }
 
 /// Settings of an HTTP transport.
@@ -110,5 +145,13 @@ mod tests {
         assert_eq!(cfg.max_response_bytes, 16 << 20);
         cfg.set_password("other");
         assert_eq!(cfg.password(), "other");
+        let k = KerberosTarget::default();
+        assert_eq!(k.spn("hv01.corp.example"), "HTTP/hv01.corp.example");
+        let k = KerberosTarget {
+            spn_service: Some("host".into()),
+            spn_host: Some("hv01.hvlab.test".into()),
+            spnego: false,
+        };
+        assert_eq!(k.spn("127.0.0.1"), "host/hv01.hvlab.test");
     }
 }

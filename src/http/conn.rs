@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 
 use super::auth::{self, AuthScheme};
 use super::config::HttpConfig;
+use super::encrypted::{SPNEGO_PROTOCOL, Sealer};
 use super::tls;
 use crate::error::{Error, ErrorKind};
 use crate::ntlm;
@@ -27,11 +28,72 @@ use crate::ntlm;
 /// User-Agent sent on every request.
 pub const USER_AGENT: &str = concat!("hvremote/", env!("CARGO_PKG_VERSION"));
 
-/// A live connection and, for NTLM, its security context.
+/// A live connection and, for NTLM or Kerberos, its security context.
 pub(crate) struct Conn {
     pub(crate) sender: SendRequest<Full<Bytes>>,
-    pub(crate) session: Option<ntlm::Session>,
+    pub(crate) session: Option<Session>,
     driver: JoinHandle<()>,
+}
+
+/// The security context bound to one connection: the authentication-mechanism seam. Both
+/// mechanisms seal through [`Sealer`]; the protocol string follows the HTTP scheme the context
+/// was built under.
+pub(crate) enum Session {
+    /// NTLM (always under `Negotiate`).
+    Ntlm(Box<ntlm::Session>),
+    /// Kerberos, under the `Negotiate` or the `Kerberos` HTTP scheme.
+    #[cfg(feature = "kerberos")]
+    Kerberos(
+        Box<crate::kerberos::KerberosSession>,
+        crate::kerberos::HttpScheme,
+    ),
+}
+
+impl Session {
+    /// The `multipart/encrypted` protocol string for this context.
+    pub(crate) fn protocol(&self) -> &'static str {
+        match self {
+            Session::Ntlm(_) => SPNEGO_PROTOCOL,
+            #[cfg(feature = "kerberos")]
+            Session::Kerberos(_, scheme) => scheme.protocol(),
+        }
+    }
+
+    /// The sealer for message encryption.
+    pub(crate) fn sealer(&mut self) -> &mut dyn Sealer {
+        match self {
+            Session::Ntlm(s) => s.as_mut(),
+            #[cfg(feature = "kerberos")]
+            Session::Kerberos(s, _) => s.as_mut(),
+        }
+    }
+
+    /// Whether this is a Kerberos context (one fresh authentication after a 401 is allowed).
+    pub(crate) fn is_kerberos(&self) -> bool {
+        match self {
+            Session::Ntlm(_) => false,
+            #[cfg(feature = "kerberos")]
+            Session::Kerberos(..) => true,
+        }
+    }
+
+    /// Whether the context can no longer be used (an expired Kerberos ticket); NTLM never expires.
+    pub(crate) fn expired(&self) -> bool {
+        match self {
+            Session::Ntlm(_) => false,
+            #[cfg(feature = "kerberos")]
+            Session::Kerberos(s, _) => s.expired(),
+        }
+    }
+
+    /// Why the last seal failed (Kerberos wrap errors; NTLM sealing cannot fail).
+    pub(crate) fn take_seal_error(&mut self) -> Option<String> {
+        match self {
+            Session::Ntlm(_) => None,
+            #[cfg(feature = "kerberos")]
+            Session::Kerberos(s, _) => s.take_last_error(),
+        }
+    }
 }
 
 impl Drop for Conn {
@@ -207,7 +269,13 @@ pub(crate) async fn ntlm_handshake(
         channel_bindings: bindings,
     });
     let negotiate = client.negotiate();
-    let first = leg(conn, cfg, &negotiate, "ntlm negotiate").await?;
+    let first = leg(
+        conn,
+        cfg,
+        auth::negotiate_value(&negotiate),
+        "ntlm negotiate",
+    )
+    .await?;
     let challenges = auth::parse_www_authenticate(
         first
             .headers
@@ -225,7 +293,13 @@ pub(crate) async fn ntlm_handshake(
         ));
     };
     let authenticate = client.authenticate(&challenge)?;
-    let last = leg(conn, cfg, &authenticate, "ntlm authenticate").await?;
+    let last = leg(
+        conn,
+        cfg,
+        auth::negotiate_value(&authenticate),
+        "ntlm authenticate",
+    )
+    .await?;
     if last.status == StatusCode::UNAUTHORIZED {
         return Err(rejected(cfg));
     }
@@ -238,18 +312,19 @@ pub(crate) async fn ntlm_handshake(
             ),
         ));
     }
-    conn.session = Some(client.into_session()?);
+    conn.session = Some(Session::Ntlm(Box::new(client.into_session()?)));
     tracing::debug!(endpoint = %cfg.endpoint, "ntlm context established");
     Ok(())
 }
 
-async fn leg(
+/// One body-less authentication POST carrying `authorization`; the response read to the end.
+pub(crate) async fn leg(
     conn: &mut Conn,
     cfg: &HttpConfig,
-    token: &[u8],
+    authorization: HeaderValue,
     what: &str,
 ) -> Result<ReadResponse, Error> {
-    let request = post(cfg, Vec::new(), None, Some(auth::negotiate_value(token)))?;
+    let request = post(cfg, Vec::new(), None, Some(authorization))?;
     let exchange = async {
         conn.sender.ready().await.map_err(|_| lost(what))?;
         let resp = conn

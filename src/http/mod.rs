@@ -36,9 +36,11 @@ pub mod config;
 mod conn;
 pub mod encrypted;
 pub mod endpoint;
+#[cfg(feature = "kerberos")]
+mod krb;
 pub mod tls;
 
 pub use client::{HttpTransport, SOAP_CONTENT_TYPE};
-pub use config::{Auth, HttpConfig};
+pub use config::{Auth, HttpConfig, KerberosTarget};
 pub use conn::USER_AGENT;
 pub use endpoint::{Endpoint, Scheme};
