@@ -103,7 +103,9 @@ async fn send(
     if let Some(a) = auth {
         req = req.header(AUTHORIZATION, a);
     }
-    tx.ready().await.expect("connection ready for the next request");
+    tx.ready()
+        .await
+        .expect("connection ready for the next request");
     let resp = tx
         .send_request(req.body(Full::new(Bytes::from(body))).expect("request"))
         .await
@@ -355,12 +357,16 @@ struct Simulate {
 
 impl Simulate {
     fn start(extra: &[&str]) -> Simulate {
+        Self::start_logging(extra, Stdio::null())
+    }
+
+    fn start_logging(extra: &[&str], log: Stdio) -> Simulate {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hvremote"))
             .args(["simulate", "--listen", "127.0.0.1:0", "--job-seconds", "2"])
             .args(extra)
             .env_remove("HVREMOTE_PASSWORD")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start hvremote simulate");
         let stdout = child.stdout.take().expect("stdout");
@@ -471,6 +477,99 @@ fn pywinrm_kerberos_enumerates_and_exports() {
             assert_eq!(r["return_value"], 4096, "export started a job");
             assert_eq!(r["job_instance_id"], r["job_id"]);
             assert!(r["job_id"].as_str().is_some_and(|j| !j.is_empty()), "{r}");
+        },
+    );
+}
+
+/// The real client with `--auth kerberos`: TCP to the address, the SPN by name, the `kinit`
+/// ticket from the realm's ccache, and no password, user or keytab in its environment.
+fn hvremote_kerberos(addr: std::net::SocketAddr, rest: &[&str]) -> std::process::Output {
+    let port = addr.port().to_string();
+    Command::new(env!("CARGO_BIN_EXE_hvremote"))
+        .args(["--host", "127.0.0.1", "--port", &port])
+        .args(["--spn-host", "hv01.hvlab.test", "--auth", "kerberos"])
+        .args(rest)
+        .env_remove("HVREMOTE_PASSWORD")
+        .env_remove("HVREMOTE_USER")
+        .env_remove("KRB5_KTNAME")
+        .env_remove("KRB5_CLIENT_KTNAME")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run hvremote")
+}
+
+fn describe(o: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const EXPORT: &[&str] = &["-o", "json", "export", "web01", "--dest", "D:\\Exports"];
+
+#[test]
+fn hvremote_exports_with_only_a_kinit_ticket() {
+    in_realm(
+        "hvremote_exports_with_only_a_kinit_ticket",
+        "aes",
+        no_tweak,
+        || {
+            let kt = keytab();
+            let log = tempfile::NamedTempFile::new().expect("log file");
+            let sim = Simulate::start_logging(
+                &["-v", "--keytab", kt.to_str().expect("utf-8 path")],
+                Stdio::from(log.reopen().expect("log handle")),
+            );
+            let out = hvremote_kerberos(sim.addr, EXPORT);
+            assert!(out.status.success(), "{}", describe(&out));
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(stdout.contains("web01"), "{}", describe(&out));
+            assert!(
+                stdout.contains("Completed") || stdout.contains("completed"),
+                "waited for the job: {}",
+                describe(&out)
+            );
+            drop(sim);
+            let log = std::fs::read_to_string(log.path()).unwrap_or_default();
+            assert!(
+                log.contains("client authenticated")
+                    && log.contains("hvadmin@HVLAB.TEST")
+                    && log.contains("kerberos"),
+                "the host logs the mechanism and the principal:\n{log}"
+            );
+            assert!(!log.contains("YII"), "no token in the log:\n{log}");
+        },
+    );
+}
+
+#[test]
+fn hvremote_falls_back_to_the_kerberos_scheme() {
+    in_realm(
+        "hvremote_falls_back_to_the_kerberos_scheme",
+        "aes",
+        no_tweak,
+        || {
+            runtime().block_on(async {
+                let opts = ServerOptions {
+                    keytab: Some(keytab()),
+                    ntlm: false,
+                    kerberos_scheme_only: true,
+                    ..ServerOptions::default()
+                };
+                let mut cfg = SimConfig::demo();
+                cfg.job_duration_ms = 1_000;
+                let server = SimServer::start(cfg, opts).await.expect("server");
+                let addr = server.addr();
+                let out = tokio::task::spawn_blocking(move || hvremote_kerberos(addr, EXPORT))
+                    .await
+                    .expect("client thread");
+                assert!(out.status.success(), "{}", describe(&out));
+                assert!(String::from_utf8_lossy(&out.stdout).contains("web01"));
+                assert_eq!(server.host().lock().unwrap().export_invocations(), 1);
+                server.stop().await.expect("stop");
+            });
         },
     );
 }

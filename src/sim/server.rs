@@ -55,7 +55,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::server_auth::{
-    self, Accepting, ConnAuth, Leg, closing, is_soap, reply, unauthorized, with_token,
+    self, Accepting, ConnAuth, Leg, closing, is_soap, offering, reply, unauthorized, with_token,
 };
 use super::server_krb::Scheme;
 use super::tls::SimTls;
@@ -85,6 +85,9 @@ pub struct ServerOptions {
     pub keytab: Option<PathBuf>,
     /// Accept NTLM with the scenario's account (default true; false for a Kerberos-only host).
     pub ntlm: bool,
+    /// With a keytab: offer and accept only the `Kerberos` HTTP scheme, not `Negotiate` (as
+    /// Exchange's endpoint does; for testing a client's fallback to that scheme).
+    pub kerberos_scheme_only: bool,
 }
 
 impl Default for ServerOptions {
@@ -96,6 +99,7 @@ impl Default for ServerOptions {
             tls: None,
             keytab: None,
             ntlm: true,
+            kerberos_scheme_only: false,
         }
     }
 }
@@ -223,7 +227,20 @@ where
 impl Shared {
     /// The bare 401 of this listener.
     fn challenge(&self) -> Response<Full<Bytes>> {
-        unauthorized(self.opts.basic_enabled(), self.opts.keytab.is_some())
+        let kerberos = self.opts.keytab.is_some();
+        if kerberos && self.opts.kerberos_scheme_only {
+            return offering(false, true, self.opts.basic_enabled());
+        }
+        unauthorized(self.opts.basic_enabled(), kerberos)
+    }
+
+    /// Whether `scheme` is accepted on this listener.
+    fn accepts(&self, scheme: Scheme) -> bool {
+        let kerberos = self.opts.keytab.is_some();
+        match scheme {
+            Scheme::Negotiate => !(kerberos && self.opts.kerberos_scheme_only),
+            _ => kerberos,
+        }
     }
 }
 
@@ -284,8 +301,7 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
     let (scheme, token) = auth.trim().split_once(' ').unwrap_or((auth.trim(), ""));
     let mut final_token = None;
     let mut auth_scheme = Scheme::Negotiate;
-    let negotiated =
-        Scheme::parse(scheme).filter(|s| *s == Scheme::Negotiate || shared.opts.keytab.is_some());
+    let negotiated = Scheme::parse(scheme).filter(|s| shared.accepts(*s));
     if let Some(sch) = negotiated {
         auth_scheme = sch;
         let raw = base64::engine::general_purpose::STANDARD
@@ -315,6 +331,11 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
             }
             Leg::Done(t) => final_token = t,
         }
+    } else if Scheme::parse(scheme).is_some() {
+        // A scheme this listener does not offer: a plain challenge listing what it does offer,
+        // keeping the connection (nothing was authenticated or refused yet).
+        server_auth::lock(&conn).reset();
+        return Ok(shared.challenge());
     } else if !auth.is_empty() {
         if !basic_ok(&shared, &auth) || !is_soap(&content_type) {
             return Ok(closing(shared.challenge()));

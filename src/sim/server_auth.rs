@@ -359,12 +359,19 @@ pub(crate) fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full
 /// A bare 401 offering `Negotiate` (then `Kerberos` when `kerberos`, and `Basic realm="WSMAN"`
 /// when `basic`), as WinRM does.
 pub(crate) fn unauthorized(basic: bool, kerberos: bool) -> Response<Full<Bytes>> {
+    offering(true, kerberos, basic)
+}
+
+/// A bare 401 offering the given schemes, in WinRM's order.
+pub(crate) fn offering(negotiate: bool, kerberos: bool, basic: bool) -> Response<Full<Bytes>> {
     let mut r = reply(StatusCode::UNAUTHORIZED, Bytes::new());
     let h = r.headers_mut();
-    h.append(
-        WWW_AUTHENTICATE,
-        http::HeaderValue::from_static("Negotiate"),
-    );
+    if negotiate {
+        h.append(
+            WWW_AUTHENTICATE,
+            http::HeaderValue::from_static("Negotiate"),
+        );
+    }
     if kerberos {
         h.append(WWW_AUTHENTICATE, http::HeaderValue::from_static("Kerberos"));
     }
@@ -481,6 +488,12 @@ mod tests {
         assert_eq!(offered(false, false), "Negotiate");
         assert_eq!(offered(true, false), "Negotiate, Basic realm=\"WSMAN\"");
         assert_eq!(offered(false, true), "Negotiate, Kerberos");
+        let only = offering(false, true, false);
+        assert_eq!(only.headers().get_all(WWW_AUTHENTICATE).iter().count(), 1);
+        assert_eq!(
+            only.headers().get(WWW_AUTHENTICATE).map(|v| v.as_bytes()),
+            Some(&b"Kerberos"[..])
+        );
         let r = closing(with_token(
             unauthorized(false, false),
             Scheme::Negotiate,
