@@ -376,7 +376,7 @@ impl Simulate {
             .expect("listening line");
         let addr = line
             .trim()
-            .rsplit_once("http://")
+            .rsplit_once("://")
             .and_then(|(_, u)| u.strip_suffix("/wsman"))
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
@@ -570,6 +570,53 @@ fn hvremote_falls_back_to_the_kerberos_scheme() {
                 assert_eq!(server.host().lock().unwrap().export_invocations(), 1);
                 server.stop().await.expect("stop");
             });
+        },
+    );
+}
+
+#[test]
+fn hvremote_over_https_with_kerberos_needs_no_sealing() {
+    in_realm(
+        "hvremote_over_https_with_kerberos_needs_no_sealing",
+        "aes",
+        no_tweak,
+        || {
+            let kt = keytab();
+            let dir = tempfile::tempdir().expect("temp dir");
+            let pem = dir.path().join("sim.pem");
+            let pem_s = pem.to_str().expect("utf-8 path").to_string();
+            let log = tempfile::NamedTempFile::new().expect("log file");
+            let sim = Simulate::start_logging(
+                &[
+                    "-v",
+                    "--https",
+                    "--cert-out",
+                    &pem_s,
+                    "--keytab",
+                    kt.to_str().expect("utf-8"),
+                ],
+                Stdio::from(log.reopen().expect("log handle")),
+            );
+            let url = format!("https://127.0.0.1:{}/wsman", sim.addr.port());
+            let out = Command::new(env!("CARGO_BIN_EXE_hvremote"))
+                .args(["--host", &url, "--cacert", &pem_s])
+                .args(["--spn-host", "hv01.hvlab.test", "--auth", "kerberos"])
+                .args(["wsman", "identify"])
+                .env_remove("HVREMOTE_PASSWORD")
+                .env_remove("KRB5_KTNAME")
+                .stdin(Stdio::null())
+                .output()
+                .expect("run hvremote");
+            assert!(out.status.success(), "{}", describe(&out));
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("Microsoft Corporation"),
+                "{}",
+                describe(&out)
+            );
+            drop(sim);
+            let log = std::fs::read_to_string(log.path()).unwrap_or_default();
+            assert!(log.contains("hvadmin@HVLAB.TEST"), "{log}");
+            assert!(!log.contains("refused"), "{log}");
         },
     );
 }
