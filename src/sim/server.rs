@@ -116,19 +116,10 @@ impl ServerOptions {
     /// Check the options before serving: a keytab needs the `kerberos` feature, an existing
     /// file named by `KRB5_KTNAME`, and service keys GSSAPI can use.
     pub fn check(&self) -> Result<(), Error> {
-        let Some(keytab) = &self.keytab else {
-            return Ok(());
-        };
-        if !keytab.is_file() {
-            return Err(Error::new(
-                ErrorKind::Usage,
-                format!(
-                    "keytab {} does not exist or is not a file",
-                    keytab.display()
-                ),
-            ));
+        match &self.keytab {
+            Some(keytab) => check_kerberos(keytab),
+            None => Ok(()),
         }
-        check_kerberos(keytab)
     }
 
     fn accepting(&self) -> Accepting<'_> {
@@ -141,6 +132,15 @@ impl ServerOptions {
 
 #[cfg(feature = "kerberos")]
 fn check_kerberos(keytab: &std::path::Path) -> Result<(), Error> {
+    if !keytab.is_file() {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!(
+                "keytab {} does not exist or is not a file",
+                keytab.display()
+            ),
+        ));
+    }
     crate::kerberos::Acceptor::new(Some(keytab))
         .map(drop)
         .map_err(|e| e.context(format!("simulated host keytab {}", keytab.display())))
