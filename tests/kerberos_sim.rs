@@ -620,3 +620,45 @@ fn hvremote_over_https_with_kerberos_needs_no_sealing() {
         },
     );
 }
+
+#[test]
+fn https_channel_bindings_are_checked_when_sent() {
+    use hvremote::sim::server_auth::{Accepting, ConnAuth, Leg};
+    use hvremote::sim::server_krb::Scheme;
+    in_realm(
+        "https_channel_bindings_are_checked_when_sent",
+        "aes",
+        no_tweak,
+        || {
+            let kt = keytab();
+            let ours = b"tls-server-end-point:0123456789abcdef0123456789abcdef".to_vec();
+            let accepting = Accepting {
+                ntlm: false,
+                keytab: Some(&kt),
+            };
+            let cfg = SimConfig::demo();
+            for (theirs, accepted) in [
+                (Some(ours.clone()), true),
+                (None, true),
+                (
+                    Some(b"tls-server-end-point:another certificate".to_vec()),
+                    false,
+                ),
+            ] {
+                let mut c = client(HttpScheme::Negotiate, Mech::Krb5);
+                if let Some(b) = theirs.clone() {
+                    c.set_channel_bindings(b);
+                }
+                let first = c.step(None).expect("step").expect("token");
+                let mut conn = ConnAuth::with_bindings(ours.clone());
+                let leg = conn.authenticate(&cfg, accepting, Scheme::Negotiate, &first);
+                assert_eq!(
+                    matches!(leg, Leg::Done(Some(_))),
+                    accepted,
+                    "client bindings {theirs:?}: {leg:?}"
+                );
+                assert_eq!(conn.established(), accepted);
+            }
+        },
+    );
+}
