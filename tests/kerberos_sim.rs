@@ -544,6 +544,8 @@ fn hvremote_exports_with_only_a_kinit_ticket() {
     );
 }
 
+/// Round trips: one authentication leg (empty body, pre-emptive token) per connection, plus one
+/// 401 when the host offers only the `Kerberos` scheme; every other request is sealed SOAP.
 #[test]
 fn hvremote_falls_back_to_the_kerberos_scheme() {
     in_realm(
@@ -552,23 +554,35 @@ fn hvremote_falls_back_to_the_kerberos_scheme() {
         no_tweak,
         || {
             runtime().block_on(async {
-                let opts = ServerOptions {
-                    keytab: Some(keytab()),
-                    ntlm: false,
-                    kerberos_scheme_only: true,
-                    ..ServerOptions::default()
-                };
-                let mut cfg = SimConfig::demo();
-                cfg.job_duration_ms = 1_000;
-                let server = SimServer::start(cfg, opts).await.expect("server");
-                let addr = server.addr();
-                let out = tokio::task::spawn_blocking(move || hvremote_kerberos(addr, EXPORT))
-                    .await
-                    .expect("client thread");
-                assert!(out.status.success(), "{}", describe(&out));
-                assert!(String::from_utf8_lossy(&out.stdout).contains("web01"));
-                assert_eq!(server.host().lock().unwrap().export_invocations(), 1);
-                server.stop().await.expect("stop");
+                for (kerberos_scheme_only, extra) in [(false, 1), (true, 2)] {
+                    let opts = ServerOptions {
+                        keytab: Some(keytab()),
+                        ntlm: false,
+                        kerberos_scheme_only,
+                        ..ServerOptions::default()
+                    };
+                    let mut cfg = SimConfig::demo();
+                    cfg.job_duration_ms = 1_000;
+                    let server = SimServer::start(cfg, opts).await.expect("server");
+                    let addr = server.addr();
+                    let out = tokio::task::spawn_blocking(move || hvremote_kerberos(addr, EXPORT))
+                        .await
+                        .expect("client thread");
+                    assert!(out.status.success(), "{}", describe(&out));
+                    assert!(String::from_utf8_lossy(&out.stdout).contains("web01"));
+                    let host = server.host();
+                    let (exports, soap) = {
+                        let h = host.lock().unwrap();
+                        (h.export_invocations(), h.request_count())
+                    };
+                    assert_eq!(exports, 1);
+                    assert_eq!(
+                        server.http_requests(),
+                        soap + extra,
+                        "kerberos_scheme_only={kerberos_scheme_only}"
+                    );
+                    server.stop().await.expect("stop");
+                }
             });
         },
     );
