@@ -112,6 +112,7 @@ fn refused_connection_is_exit_4() {
 }
 
 #[test]
+#[cfg(not(feature = "kerberos"))]
 fn kerberos_without_a_transport_for_it_is_a_usage_error_with_a_hint() {
     let o = Command::new(env!("CARGO_BIN_EXE_hvremote"))
         .args(["-H", "hv01", "-u", "admin", "--auth", "kerberos", "vms"])

@@ -234,6 +234,21 @@ fn negotiate_picks_kerberos_with_a_ticket_and_ntlm_without() {
         text(&out)
     );
     assert!(read_log(&log).contains("auth ok scheme=Negotiate"));
+    // Trace logging shows decrypted SOAP but never a token (raw krb5 tokens are `YII…` in base64).
+    let out = client(
+        &env,
+        &args(&t, &["-vvv", "--auth", "kerberos", "wsman", "identify"]),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("IdentifyResponse") || err.contains("Identify"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("YII") && !err.contains("Authorization"),
+        "{err}"
+    );
 
     // No ticket: NTLM against the normal (NTLM) simulator, with user and password.
     let (_ntlm_sim, ntlm_port) = simulator(false, 1);
@@ -374,6 +389,26 @@ fn a_401_on_a_kerberos_connection_authenticates_afresh_once() {
     );
 }
 
+#[test]
+fn a_second_401_is_an_auth_error_not_a_loop() {
+    let realm = Realm::up("aes");
+    let env = realm.env();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("p.log");
+    let (_sim, sim_port) = simulator(true, 1);
+    let (_proxy, port) = proxy(&env, sim_port, &["--unauth-always"], &log);
+    let out = client(&env, &args(&target(port), &["--auth", "kerberos", "vms"]));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("401") && stderr(&out).contains("also after a fresh authentication"),
+        "{}",
+        text(&out)
+    );
+    let log = read_log(&log);
+    assert_eq!(log.matches("auth ok").count(), 2, "{log}");
+    assert_eq!(log.matches("401 injected").count(), 2, "{log}");
+}
+
 /// A ticket valid for a few seconds: the export's job polls outlive it; the transport sees the
 /// expired context before sending, authenticates afresh once, and that fails with the kinit hint.
 #[test]
@@ -478,4 +513,57 @@ fn spnego_tokens_through_the_transport() {
             );
         },
     );
+}
+
+/// Over HTTPS: the acceptor requires the RFC 5929 channel bindings of its certificate and bodies
+/// are plain SOAP; bindings of another certificate are refused (exit 3).
+#[test]
+fn https_carries_channel_bindings_and_no_sealing() {
+    let realm = Realm::up("aes");
+    let env = realm.env();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("cert params");
+    let cert = params.self_signed(&key).expect("self-signed cert");
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).expect("write cert");
+    std::fs::write(&key_path, key.serialize_pem()).expect("write key");
+    let (_sim, sim_port) = simulator(true, 1);
+    let tls = [
+        "--tls-cert",
+        cert_path.to_str().expect("utf-8 path"),
+        "--tls-key",
+        key_path.to_str().expect("utf-8 path"),
+    ];
+    let https = |port: u16| {
+        let t = target(port);
+        let mut a = args(&t, &["--https", "--cacert"]);
+        a.push(cert_path.to_str().expect("utf-8 path"));
+        a.extend_from_slice(&["--auth", "kerberos", "vms"]);
+        client(&env, &a)
+    };
+    let log = dir.path().join("tls.log");
+    let (_proxy, port) = proxy(&env, sim_port, &tls, &log);
+    let out = https(port);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("web01"));
+    let log = read_log(&log);
+    assert!(
+        log.contains("auth ok scheme=Negotiate") && log.contains("https request ok"),
+        "{log}"
+    );
+    assert!(!log.contains("rejected"), "{log}");
+
+    let mut wrong = tls.to_vec();
+    wrong.push("--wrong-bindings");
+    let log = dir.path().join("wrong.log");
+    let (_proxy, port) = proxy(&env, sim_port, &wrong, &log);
+    let out = https(port);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("channel bindings did not match"),
+        "{}",
+        text(&out)
+    );
+    assert!(read_log(&log).contains("Incorrect channel bindings"));
 }

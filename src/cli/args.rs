@@ -390,6 +390,33 @@ mod tests {
     }
 
     #[test]
+    fn kerberos_flags_parse_and_help_shows_kinit() {
+        let c = Cli::try_parse_from([
+            "hvremote",
+            "--auth",
+            "kerberos",
+            "vms",
+            "--spn-service",
+            "host",
+            "--spn-host",
+            "hv01.corp.example",
+        ])
+        .unwrap();
+        assert_eq!(c.global.auth, AuthArg::Kerberos);
+        assert_eq!(c.global.spn_service.as_deref(), Some("host"));
+        assert_eq!(c.global.spn_host.as_deref(), Some("hv01.corp.example"));
+        let help = Cli::command().render_long_help().to_string();
+        for needle in [
+            "kinit admin@CORP.EXAMPLE && hvremote --host hv01.corp.example --auth kerberos vms",
+            "--spn-service",
+            "--spn-host",
+            "--features kerberos",
+        ] {
+            assert!(help.contains(needle), "{needle}");
+        }
+    }
+
+    #[test]
     fn there_is_no_password_flag() {
         assert!(Cli::try_parse_from(["hvremote", "vms", "--password", "x"]).is_err());
         assert!(Cli::try_parse_from(["hvremote", "vms", "-p", "x"]).is_err());

@@ -1,6 +1,7 @@
-//! Building the transport stack for a command: HTTP to the host (NTLM/Negotiate/Basic, TLS),
-//! or a replayed fixture (`--replay`), optionally wrapped by the recorder (`--record`), and the
-//! Hyper-V [`Ops`](crate::hyperv::ops::Ops) over it.
+//! Building the transport stack for a command: HTTP to the host (Negotiate/NTLM/Kerberos/Basic,
+//! TLS; `--auth negotiate` picks Kerberos when a ticket for the target exists, see
+//! `choose_auth`), or a replayed fixture (`--replay`), optionally wrapped by the recorder
+//! (`--record`), and the Hyper-V [`Ops`](crate::hyperv::ops::Ops) over it.
 //!
 //! Edge tier. The password is read only when a real host is contacted and handed straight to
 //! the HTTP layer; it never reaches logs, errors or fixtures (the recorder sits above auth).

@@ -191,13 +191,18 @@ pub(crate) async fn kerberos_handshake(
 
 /// The error for a 401 to a Kerberos token, with the likely causes.
 fn rejected(cfg: &HttpConfig, spn: &str, scheme: HttpScheme) -> Error {
+    let binding = if cfg.endpoint.is_https() {
+        "the channel bindings did not match (a tls-intercepting proxy between here and the host?)"
+    } else {
+        "the host requires channel binding (use https)"
+    };
     Error::new(
         ErrorKind::Auth,
         format!(
             "{} rejected the kerberos ticket for {spn} (scheme {}); likely causes: the SPN is \
              registered on another account (try --spn-service host, check `setspn -L` on the host), \
              the user is not in Administrators or Remote Management Users on the host, Kerberos is \
-             disabled on the WinRM service, or the host requires channel binding (use https)",
+             disabled on the WinRM service, or {binding}",
             cfg.endpoint,
             scheme.header_name()
         ),
@@ -214,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn switch_happens_once_and_only_when_offered() {
+    fn kerberos_scheme_switch_happens_once_and_only_when_offered() {
         let only_kerberos = challenges(&["Kerberos"]);
         let both = challenges(&["Negotiate", "Kerberos"]);
         let basic = challenges(&["Basic realm=\"WSMAN\""]);
@@ -233,7 +238,7 @@ mod tests {
     }
 
     #[test]
-    fn config_follows_target_and_scheme() {
+    fn kerberos_config_follows_target_and_scheme() {
         let ep = Endpoint::parse("127.0.0.1:5985", false).unwrap_or_else(|e| panic!("{e}"));
         let cfg = HttpConfig::new(ep, "", "");
         let mut t = KerberosTarget {

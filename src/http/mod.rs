@@ -1,13 +1,16 @@
-//! The HTTP(S) edge: WinRM over HTTP with NTLM message sealing, or over TLS.
+//! The HTTP(S) edge: WinRM over HTTP with NTLM or Kerberos message sealing, or over TLS.
 //!
 //! * [`HttpTransport`] ([`client`]): the [`crate::transport::Transport`] for real hosts; one
-//!   pinned, authenticated connection at a time ([`conn`]).
+//!   pinned, authenticated connection at a time (`conn`). The authentication-mechanism seam:
+//!   each connection holds one security context, NTLM (`conn::ntlm_handshake`) or, with the
+//!   `kerberos` feature and [`Auth::Kerberos`], Kerberos from the ticket cache (`krb`); both
+//!   seal through [`encrypted::Sealer`] with the protocol string of their HTTP scheme.
 //! * [`endpoint`]: `host`, `host:port`, `[v6]:port`, `http(s)://host:port/wsman` → [`Endpoint`].
 //! * [`auth`]: `WWW-Authenticate` / `Authorization` header codec.
 //! * [`encrypted`]: the `multipart/encrypted` framing of sealed SOAP ([MS-WSMV] 2.2.9.1), generic
 //!   over [`encrypted::Sealer`] (shared with the simulated host).
 //! * [`tls`]: rustls configuration, channel bindings (RFC 5929), self-signed server helper.
-//! * [`config`]: [`HttpConfig`] and [`Auth`].
+//! * [`config`]: [`HttpConfig`], [`Auth`] and [`KerberosTarget`] (SPN overrides).
 //!
 //! ```no_run
 //! # async fn demo(envelope: String) -> Result<(), hvremote::Error> {
@@ -28,7 +31,7 @@
 //! ```
 //!
 //! See winrm-wire.md §1–§3 for the wire facts these follow. What this module does not do:
-//! NTLM itself (`ntlm`, sans-IO) or SOAP (`soap`, `wsman`).
+//! NTLM itself (`ntlm`, sans-IO), GSSAPI (`kerberos`) or SOAP (`soap`, `wsman`).
 
 pub mod auth;
 pub mod client;

@@ -16,13 +16,19 @@ It plays the Windows listener of kerberos.md §3 and §5, independently of hvrem
     wrap_iov over HEADER | DATA | PADDING.
 
 Options: --tamper flips one byte of every sealed response; --no-mutual omits the 200's token;
---unauth-once N answers the N-th sealed request with 401 once (dropping the context).
+--unauth-once N answers the N-th sealed request with 401 once (dropping the context);
+--unauth-always answers every sealed request with 401;
+--tls-cert/--tls-key serve HTTPS: the acceptor then requires RFC 5929 channel bindings
+(`tls-server-end-point:` + SHA-256 of the certificate) and bodies are plain SOAP, not sealed;
+--wrong-bindings makes the acceptor expect bindings of another certificate.
 The Basic password for the upstream comes from the environment variable PROXY_UPSTREAM_PASSWORD
 (never argv). The keytab comes from KRB5_KTNAME. The first stdout line is `listening PORT`;
 each authentication and message is logged as one line to --log (no secrets).
 """
 import argparse
 import base64
+import hashlib
+import ssl
 import http.client
 import os
 import sys
@@ -47,6 +53,7 @@ class State:
     log_lock = threading.Lock()
     sealed_count = 0
     unauth_done = False
+    bindings = None
 
 
 def log(line):
@@ -164,15 +171,20 @@ class Handler(BaseHTTPRequestHandler):
                 log("auth refused scheme=%s (not offered)" % scheme)
                 return self.reply(401, headers=self.offer())
             token = base64.b64decode(b64)
-            self.ctx = gssapi.SecurityContext(usage="accept")
+            if State.bindings is not None:
+                cb = gssapi.raw.ChannelBindings(application_data=State.bindings)
+                self.ctx = gssapi.SecurityContext(usage="accept", channel_bindings=cb)
+            else:
+                self.ctx = gssapi.SecurityContext(usage="accept")
             self.scheme = scheme.lower()
             try:
                 out = self.ctx.step(token)
-            except gssapi.exceptions.GSSError as e:
+                complete = self.ctx.complete  # python-gssapi may raise the step's error here
+            except Exception as e:  # any GSS failure: log it and answer 401 like Windows
                 log("auth failed scheme=%s mech=%s: %s" % (scheme, mech_of(token), " ".join(str(e).split())))
                 self.ctx = None
                 return self.reply(401, headers=self.offer())
-            if not self.ctx.complete:
+            if not complete:
                 return self.reply(401, headers=[("WWW-Authenticate", "%s %s" % (scheme, base64.b64encode(out or b"").decode()))])
             log("auth ok scheme=%s mech=%s client=%s" % (scheme, mech_of(token), self.ctx.initiator_name))
             if out and not State.args.no_mutual:
@@ -184,12 +196,24 @@ class Handler(BaseHTTPRequestHandler):
         if not body:
             return self.reply(200)
         State.sealed_count += 1
-        if State.args.unauth_once and State.sealed_count == State.args.unauth_once and not State.unauth_done:
+        once = State.args.unauth_once and State.sealed_count == State.args.unauth_once and not State.unauth_done
+        if once or State.args.unauth_always:
             State.unauth_done = True
             self.ctx = None
             log("401 injected on sealed request %d" % State.sealed_count)
             return self.reply(401, headers=self.offer())
         expected = PROTOCOLS[self.scheme]
+        if State.bindings is not None:  # https: plain SOAP, as for NTLM
+            ctype = self.headers.get("Content-Type", "")
+            if not ctype.lower().startswith("application/soap+xml"):
+                log("https request rejected: content type %s" % ctype)
+                return self.reply(400, b"expected plain soap over https", [("Content-Type", "text/plain")])
+            log("https request ok")
+            status, answer = forward(body)
+            headers = [("Content-Type", "application/soap+xml;charset=UTF-8")]
+            if mutual:
+                headers.append(mutual)
+            return self.reply(status, answer, headers)
         try:
             proto, header, data = parse_sealed(self.headers.get("Content-Type", ""), body)
             if proto != expected:
@@ -234,10 +258,23 @@ def main():
     p.add_argument("--tamper", action="store_true")
     p.add_argument("--no-mutual", action="store_true")
     p.add_argument("--unauth-once", type=int, default=0)
+    p.add_argument("--unauth-always", action="store_true")
     p.add_argument("--log")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
+    p.add_argument("--wrong-bindings", action="store_true")
     State.args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", State.args.port), Handler)
     server.daemon_threads = True
+    if State.args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(State.args.tls_cert, State.args.tls_key)
+        with open(State.args.tls_cert, "rb") as f:
+            der = ssl.PEM_cert_to_DER_cert(f.read().decode())
+        State.bindings = b"tls-server-end-point:" + hashlib.sha256(der).digest()
+        if State.args.wrong_bindings:  # proves the client's bindings are checked
+            State.bindings = b"tls-server-end-point:" + hashlib.sha256(der + b"x").digest()
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print("listening %d" % server.server_address[1], flush=True)
     try:
         server.serve_forever()
