@@ -209,7 +209,14 @@ Examples:
 const SIMULATE_EXAMPLES: &str = "\
 Examples:
   HVREMOTE_PASSWORD=secret hvremote simulate --user lab --vm web01 --vm db01
-  hvremote simulate --listen 127.0.0.1:5985 --user lab --password-stdin --vms 3 --job-seconds 20";
+  hvremote simulate --listen 127.0.0.1:5985 --user lab --password-stdin --vms 3 --job-seconds 20
+  KRB5_KTNAME=FILE:/lab/http.keytab hvremote simulate --keytab /lab/http.keytab --vm web01
+
+Kerberos (--keytab): the host accepts `Negotiate` (raw krb5 or SPNEGO) and `Kerberos`, answers
+with the mutual-auth token and requires every message sealed over HTTP. GSSAPI reads the keytab
+from KRB5_KTNAME, so simulate does not re-execute itself: it checks that KRB5_KTNAME names the
+--keytab file and stops with a usage error otherwise. A test realm and keytab come from
+scripts/krb-realm.sh (`up DIR`, then `eval \"$(scripts/krb-realm.sh env DIR)\"`).";
 
 /// `vms` arguments.
 #[derive(Debug, Clone, Args)]
@@ -351,6 +358,12 @@ pub struct SimulateArgs {
     /// Largest request body accepted in bytes; larger ones get 413.
     #[arg(long, value_name = "BYTES", default_value_t = crate::sim::server::DEFAULT_MAX_REQUEST_BYTES)]
     pub max_request_size: usize,
+    /// Also accept Kerberos with the service keys in this keytab (needs a build with
+    /// `--features kerberos`). GSSAPI reads the keytab from the environment, so KRB5_KTNAME
+    /// must name the same file (KRB5_KTNAME=FILE:PATH); simulate refuses to start otherwise.
+    /// Without --user, only Kerberos is accepted.
+    #[arg(long, value_name = "PATH")]
+    pub keytab: Option<PathBuf>,
 }
 
 #[cfg(test)]

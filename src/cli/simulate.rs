@@ -5,6 +5,11 @@
 //! `--password-stdin` (never a flag value). Clients authenticate with Negotiate/NTLM and every
 //! message is sealed, as on a default Windows listener; `--allow-unencrypted` additionally
 //! offers Basic over plain HTTP (dangerous: the password travels in clear text).
+//!
+//! `--keytab PATH` (builds with the `kerberos` feature) also accepts Kerberos; GSSAPI reads the
+//! keytab from `KRB5_KTNAME`, so that variable must name PATH (checked before listening; the
+//! command does not re-execute itself). With `--keytab` and no `--user`, NTLM is off and no
+//! password is read. Without the feature, `--keytab` is a usage error naming the build flag.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -80,17 +85,37 @@ pub async fn run(g: &GlobalArgs, a: &SimulateArgs) -> Result<String, Error> {
     }
     let addr = listen_addr(a)?;
     let mut config = sim_config(a)?;
-    let user = g
-        .user
-        .clone()
-        .ok_or_else(|| usage("simulate needs --user (the account clients log on with)"))?;
-    let source = if g.password_stdin {
-        PasswordSource::Stdin
-    } else {
-        PasswordSource::Env
+    let mut opts = ServerOptions {
+        danger_allow_basic_unencrypted: g.allow_unencrypted,
+        allow_basic: g.auth == super::args::AuthArg::Basic,
+        keytab: a.keytab.clone(),
+        max_connections: at_least_one(a.max_connections, "--max-connections")?,
+        max_request_bytes: at_least_one(a.max_request_size, "--max-request-size")?,
+        ..Default::default()
     };
-    config.password = super::password::obtain(source, &user)?.expose().to_string();
-    config.user = user.clone();
+    let kerberos_only = a.keytab.is_some() && g.user.is_none();
+    if kerberos_only && g.allow_unencrypted {
+        return Err(usage(
+            "--allow-unencrypted offers basic authentication, which needs --user",
+        ));
+    }
+    opts.check()?;
+    let user = if kerberos_only {
+        opts.ntlm = false;
+        String::new()
+    } else {
+        let user = g.user.clone().ok_or_else(|| {
+            usage("simulate needs --user (the account clients log on with) or --keytab")
+        })?;
+        let source = if g.password_stdin {
+            PasswordSource::Stdin
+        } else {
+            PasswordSource::Env
+        };
+        config.password = super::password::obtain(source, &user)?.expose().to_string();
+        config.user = user.clone();
+        user
+    };
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         Error::new(ErrorKind::Connect, format!("cannot listen on {addr}")).with_source(e)
     })?;
@@ -126,18 +151,21 @@ pub async fn run(g: &GlobalArgs, a: &SimulateArgs) -> Result<String, Error> {
             "hvremote -H https://{bound}/wsman --insecure -u {user} vms\n(self-signed certificate: pass --cert-out FILE to trust it with --cacert; Ctrl-C stops it)"
         ),
     };
-    let _ = writeln!(out, "connect with: HVREMOTE_PASSWORD=<password> {connect}");
+    if !user.is_empty() {
+        let _ = writeln!(out, "connect with: HVREMOTE_PASSWORD=<password> {connect}");
+    }
+    if let Some(kt) = &a.keytab {
+        let _ = writeln!(
+            out,
+            "kerberos: service keys from {} (for example: kinit user@REALM, then hvremote -H {bound} \
+             --spn-host <fqdn of a keytab spn> --auth kerberos vms)",
+            kt.display()
+        );
+    }
     let _ = out.flush();
     drop(out);
     let host = Arc::new(Mutex::new(Host::new(config)));
-    let opts = ServerOptions {
-        danger_allow_basic_unencrypted: g.allow_unencrypted,
-        allow_basic: g.auth == super::args::AuthArg::Basic,
-        tls,
-        max_connections: at_least_one(a.max_connections, "--max-connections")?,
-        max_request_bytes: at_least_one(a.max_request_size, "--max-request-size")?,
-        ..Default::default()
-    };
+    opts.tls = tls;
     serve(listener, host, opts, super::ctrl_c()).await?;
     Ok(String::new())
 }
@@ -166,6 +194,28 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Usage);
         assert!(listen_addr(&args(&["--listen", "0.0.0.0:5985", "--listen-any"])).is_ok());
         assert!(listen_addr(&args(&["--listen", "nope"])).is_err());
+    }
+
+    #[test]
+    fn keytab_flag_parses() {
+        let a = args(&["--keytab", "/lab/http.keytab"]);
+        assert_eq!(
+            a.keytab.as_deref(),
+            Some(std::path::Path::new("/lab/http.keytab"))
+        );
+        assert_eq!(args(&[]).keytab, None);
+    }
+
+    #[cfg(not(feature = "kerberos"))]
+    #[test]
+    fn keytab_without_the_feature_is_a_usage_error() {
+        let opts = ServerOptions {
+            keytab: Some(std::path::PathBuf::from("/nonexistent/http.keytab")),
+            ..Default::default()
+        };
+        let e = opts.check().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Usage);
+        assert!(e.to_string().contains("--features kerberos"), "{e}");
     }
 
     #[test]

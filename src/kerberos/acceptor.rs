@@ -19,6 +19,7 @@ use crate::error::{Error, ErrorKind, Result};
 /// One acceptor context (one per client connection).
 pub struct Acceptor {
     ctx: ServerCtx,
+    bindings: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Acceptor {
@@ -39,14 +40,22 @@ impl Acceptor {
             .map_err(|e| gss_failure("acceptor credential lookup", "the keytab", &e))?;
         Ok(Acceptor {
             ctx: ServerCtx::new(Some(cred)),
+            bindings: None,
         })
+    }
+
+    /// Channel-binding application data of a TLS listener (`tls-server-end-point:` ‖ hash):
+    /// MIT then refuses a client whose authenticator carries different bindings, and accepts a
+    /// client that sends none (set before the first `step`).
+    pub fn set_channel_bindings(&mut self, application_data: Vec<u8>) {
+        self.bindings = Some(application_data);
     }
 
     /// Feed the client's token; returns the token for the 200's `WWW-Authenticate`, if any.
     pub fn step(&mut self, token: &[u8]) -> Result<Option<Vec<u8>>> {
         let out = self
             .ctx
-            .step(token, None)
+            .step(token, self.bindings.as_deref())
             .map_err(|e| gss_failure("acceptance", "this service", &e))?;
         Ok(out.map(|b| b.to_vec()))
     }

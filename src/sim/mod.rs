@@ -12,7 +12,8 @@
 //!   tokio's clock, so a paused test clock drives the jobs).
 //! * [`server`]: [`server::SimServer`] / [`server::serve`], the host on an HTTP/1.1 listener
 //!   (edge): NTLM with sealing per connection ([`server_auth`]), optional Basic, optional HTTPS
-//!   with channel bindings ([`tls`]).
+//!   with channel bindings ([`tls`]); Kerberos with a keytab when built with the `kerberos`
+//!   feature ([`server_krb`] tells the mechanisms apart by their token bytes).
 //!
 //! Everything except [`transport`], [`server`], [`server_auth`] and [`tls`] is core (no sockets, files, clock reads or
 //! randomness): time arrives as `now`, a `Duration` since the simulator started, and
@@ -50,6 +51,7 @@ pub mod render;
 pub mod scenario;
 pub mod server;
 pub mod server_auth;
+pub mod server_krb;
 pub mod state;
 pub mod tls;
 pub mod transport;

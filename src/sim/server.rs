@@ -23,14 +23,24 @@
 //! authenticated connection may be plain `application/soap+xml` (answered plain, as Windows does
 //! since TLS protects them, winrm-wire.md §1.5) or sealed (answered sealed).
 //!
+//! Kerberos ([`ServerOptions::keytab`], `kerberos` cargo feature): the 401 also offers
+//! `Kerberos`; `Authorization: Negotiate` takes raw krb5 or SPNEGO(krb5) tokens besides NTLM,
+//! `Authorization: Kerberos` takes raw krb5 only (told apart by their bytes, `sim::server_krb`).
+//! The 200 that completes the context carries the mutual-auth token under the same scheme, and
+//! over HTTP every message is sealed with the scheme's protocol string
+//! (`HTTP-Kerberos-session-encrypted` or `HTTP-SPNEGO-session-encrypted`); over HTTPS messages may
+//! be plain, and bindings in the client's authenticator are checked when present. GSSAPI reads
+//! the keytab from `KRB5_KTNAME`, which must name [`ServerOptions::keytab`] (checked at start).
+//! `-v` logs the mechanism and client principal of each authenticated connection.
 //! Bounds: request bodies over [`ServerOptions::max_request_bytes`] get 413; at most
 //! [`ServerOptions::max_connections`] connections are served at once (more get 503 and are
 //! closed); headers must arrive within [`ServerOptions::header_read_timeout`]; the host itself
 //! keeps at most `sim::enumerate::MAX_CONTEXTS` enumeration contexts open.
-//! What it does not do: Kerberos, certificate authentication, HTTP/2.
+//! What it does not do: certificate authentication, HTTP/2.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -49,7 +59,10 @@ use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::server_auth::{self, ConnAuth, Leg, closing, is_soap, reply, unauthorized, with_token};
+use super::server_auth::{
+    self, Accepting, ConnAuth, Leg, closing, is_soap, offering, reply, unauthorized, with_token,
+};
+use super::server_krb::Scheme;
 use super::tls::SimTls;
 use super::{Host, SimConfig};
 use crate::error::{Error, ErrorKind};
@@ -82,6 +95,14 @@ pub struct ServerOptions {
     /// handled instead of following wall time, so job progress seen by each poll does not
     /// depend on how fast the client or the machine is (deterministic fixture recordings).
     pub clock_step: Option<Duration>,
+    /// Accept Kerberos with the service keys of this keytab (needs the `kerberos` feature, and
+    /// `KRB5_KTNAME` must name it: GSSAPI reads the keytab from there).
+    pub keytab: Option<PathBuf>,
+    /// Accept NTLM with the scenario's account (default true; false for a Kerberos-only host).
+    pub ntlm: bool,
+    /// With a keytab: offer and accept only the `Kerberos` HTTP scheme, not `Negotiate` (as
+    /// Exchange's endpoint does; for testing a client's fallback to that scheme).
+    pub kerberos_scheme_only: bool,
 }
 
 /// Default of [`ServerOptions::max_connections`].
@@ -101,6 +122,9 @@ impl Default for ServerOptions {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
             clock_step: None,
+            keytab: None,
+            ntlm: true,
+            kerberos_scheme_only: false,
         }
     }
 }
@@ -113,6 +137,47 @@ impl ServerOptions {
             None => self.danger_allow_basic_unencrypted,
         }
     }
+
+    /// Check the options before serving: a keytab needs the `kerberos` feature, an existing
+    /// file named by `KRB5_KTNAME`, and service keys GSSAPI can use.
+    pub fn check(&self) -> Result<(), Error> {
+        match &self.keytab {
+            Some(keytab) => check_kerberos(keytab),
+            None => Ok(()),
+        }
+    }
+
+    fn accepting(&self) -> Accepting<'_> {
+        Accepting {
+            ntlm: self.ntlm,
+            keytab: self.keytab.as_deref(),
+        }
+    }
+}
+
+#[cfg(feature = "kerberos")]
+fn check_kerberos(keytab: &std::path::Path) -> Result<(), Error> {
+    if !keytab.is_file() {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!(
+                "keytab {} does not exist or is not a file",
+                keytab.display()
+            ),
+        ));
+    }
+    crate::kerberos::Acceptor::new(Some(keytab))
+        .map(drop)
+        .map_err(|e| e.context(format!("simulated host keytab {}", keytab.display())))
+}
+
+#[cfg(not(feature = "kerberos"))]
+fn check_kerberos(_: &std::path::Path) -> Result<(), Error> {
+    Err(Error::new(
+        ErrorKind::Usage,
+        "this build has no kerberos support, so it cannot accept kerberos with a keytab; build \
+         with `cargo build --release --features kerberos` (needs libkrb5-dev and libclang-dev)",
+    ))
 }
 
 #[derive(Debug)]
@@ -144,6 +209,7 @@ pub async fn serve_counted(
     http_requests: Arc<AtomicU64>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Error> {
+    opts.check()?;
     let shared = Arc::new(Shared {
         host,
         opts,
@@ -225,6 +291,26 @@ async fn refuse(mut stream: tokio::net::TcpStream, plain_http: bool) {
 
 const REFUSED_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n";
 
+impl Shared {
+    /// The bare 401 of this listener.
+    fn challenge(&self) -> Response<Full<Bytes>> {
+        let kerberos = self.opts.keytab.is_some();
+        if kerberos && self.opts.kerberos_scheme_only {
+            return offering(false, true, self.opts.basic_enabled());
+        }
+        unauthorized(self.opts.basic_enabled(), kerberos)
+    }
+
+    /// Whether `scheme` is accepted on this listener.
+    fn accepts(&self, scheme: Scheme) -> bool {
+        let kerberos = self.opts.keytab.is_some();
+        match scheme {
+            Scheme::Negotiate => !(kerberos && self.opts.kerberos_scheme_only),
+            _ => kerberos,
+        }
+    }
+}
+
 fn basic_ok(shared: &Shared, header: &str) -> bool {
     if !shared.opts.basic_enabled() {
         return false;
@@ -281,7 +367,10 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
     }
     let (scheme, token) = auth.trim().split_once(' ').unwrap_or((auth.trim(), ""));
     let mut final_token = None;
-    if scheme.eq_ignore_ascii_case("Negotiate") {
+    let mut auth_scheme = Scheme::Negotiate;
+    let negotiated = Scheme::parse(scheme).filter(|s| shared.accepts(*s));
+    if let Some(sch) = negotiated {
+        auth_scheme = sch;
         let raw = base64::engine::general_purpose::STANDARD
             .decode(token.trim())
             .unwrap_or_default();
@@ -293,44 +382,58 @@ async fn answer(shared: Arc<Shared>, conn: Arc<Mutex<ConnAuth>>, req: Request<In
                 .state
                 .config
                 .clone();
-            server_auth::lock(&conn).negotiate(&cfg, &raw)
+            server_auth::lock(&conn).authenticate(&cfg, shared.opts.accepting(), sch, &raw)
         };
         match leg {
             Leg::Continue(t) => {
-                return Ok(with_token(
-                    unauthorized(shared.opts.basic_enabled()),
-                    Some(&t),
-                ));
+                return Ok(with_token(shared.challenge(), sch, Some(&t)));
             }
-            Leg::Failed => return Ok(closing(unauthorized(shared.opts.basic_enabled()))),
+            Leg::Failed => return Ok(closing(shared.challenge())),
             Leg::Done(t) if body.is_empty() => {
                 return Ok(with_token(
                     reply(StatusCode::OK, Bytes::new()),
+                    sch,
                     t.as_deref(),
                 ));
             }
             Leg::Done(t) => final_token = t,
         }
+    } else if Scheme::parse(scheme).is_some() {
+        // A scheme this listener does not offer: a plain challenge listing what it does offer,
+        // keeping the connection (nothing was authenticated or refused yet).
+        server_auth::lock(&conn).reset();
+        return Ok(shared.challenge());
     } else if !auth.is_empty() {
         if !basic_ok(&shared, &auth) || !is_soap(&content_type) {
-            return Ok(closing(unauthorized(shared.opts.basic_enabled())));
+            return Ok(closing(shared.challenge()));
         }
         return plain_exchange(&shared, &body, None).await;
     }
+    let token = final_token.as_deref().map(|t| (auth_scheme, t));
     let tls_plain = shared.opts.tls.is_some() && is_soap(&content_type);
     if tls_plain && server_auth::lock(&conn).established() {
-        return plain_exchange(&shared, &body, final_token).await;
+        return plain_exchange(&shared, &body, token).await;
     }
-    sealed_exchange(&shared, &conn, &content_type, &body, final_token).await
+    sealed_exchange(&shared, &conn, &content_type, &body, token).await
 }
 
-/// An authenticated request whose body is not sealed (Basic, or NTLM over HTTPS).
-async fn plain_exchange(shared: &Shared, body: &[u8], final_token: Option<Vec<u8>>) -> Answer {
+/// The final handshake token to send with a reply, under its scheme.
+type FinalToken<'a> = Option<(Scheme, &'a [u8])>;
+
+fn with_final(r: Response<Full<Bytes>>, token: FinalToken<'_>) -> Response<Full<Bytes>> {
+    match token {
+        Some((scheme, t)) => with_token(r, scheme, Some(t)),
+        None => r,
+    }
+}
+
+/// An authenticated request whose body is not sealed (Basic, or NTLM/Kerberos over HTTPS).
+async fn plain_exchange(shared: &Shared, body: &[u8], final_token: FinalToken<'_>) -> Answer {
     let Ok(text) = std::str::from_utf8(body) else {
         return Ok(reply(StatusCode::BAD_REQUEST, Bytes::new()));
     };
     let (status, out) = run_host(shared, text).await?;
-    let mut r = with_token(reply(status, out), final_token.as_deref());
+    let mut r = with_final(reply(status, out), final_token);
     r.headers_mut().insert(
         CONTENT_TYPE,
         http::HeaderValue::from_static(SOAP_CONTENT_TYPE),
@@ -338,27 +441,31 @@ async fn plain_exchange(shared: &Shared, body: &[u8], final_token: Option<Vec<u8
     Ok(r)
 }
 
-/// A request on an established NTLM context: it must be sealed; the reply is sealed too.
-/// An unsealed request (or none established) gets 401 and the context is dropped, as Windows
-/// does with `AllowUnencrypted=false` (winrm-wire.md §1.4); a body that does not unseal gets
-/// 400 and also drops the context.
+/// A request on an established NTLM or Kerberos context: it must be sealed; the reply is sealed
+/// too. An unsealed request (or none established) gets 401 and the context is dropped, as
+/// Windows does with `AllowUnencrypted=false` (winrm-wire.md §1.4); a body that does not unseal
+/// (bad wrap, tampering, another protocol string) gets 400 and also drops the context.
 async fn sealed_exchange(
     shared: &Shared,
     conn: &Mutex<ConnAuth>,
     content_type: &str,
     body: &[u8],
-    final_token: Option<Vec<u8>>,
+    final_token: FinalToken<'_>,
 ) -> Answer {
     let plain = {
         let mut c = server_auth::lock(conn);
         if !encrypted::is_encrypted(content_type) {
+            if c.established() {
+                tracing::info!("sim: unsealed request on a sealed connection refused");
+            }
             c.reset();
-            return Ok(closing(unauthorized(shared.opts.basic_enabled())));
+            return Ok(closing(shared.challenge()));
         }
         match c.unseal(content_type, body) {
             Some(Ok(p)) => p,
-            None => return Ok(closing(unauthorized(shared.opts.basic_enabled()))),
-            Some(Err(_)) => {
+            None => return Ok(closing(shared.challenge())),
+            Some(Err(e)) => {
+                tracing::info!("sim: sealed request refused: {e}");
                 c.reset();
                 return Ok(closing(reply(StatusCode::BAD_REQUEST, Bytes::new())));
             }
@@ -369,9 +476,9 @@ async fn sealed_exchange(
     };
     let (status, out) = run_host(shared, &text).await?;
     let Some((ct, sealed)) = server_auth::lock(conn).seal(out.as_bytes()) else {
-        return Ok(closing(unauthorized(shared.opts.basic_enabled())));
+        return Ok(closing(shared.challenge()));
     };
-    let mut r = with_token(reply(status, sealed), final_token.as_deref());
+    let mut r = with_final(reply(status, sealed), final_token);
     if let Ok(v) = http::HeaderValue::from_str(&ct) {
         r.headers_mut().insert(CONTENT_TYPE, v);
     }
@@ -421,6 +528,7 @@ pub struct SimServer {
 impl SimServer {
     /// Bind `127.0.0.1:0` and serve a host built from `config`.
     pub async fn start(config: SimConfig, opts: ServerOptions) -> Result<SimServer, Error> {
+        opts.check()?;
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| {
             Error::new(
                 ErrorKind::Io,
