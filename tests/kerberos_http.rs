@@ -205,6 +205,32 @@ fn check_aes_or_rc4(rc4: bool) {
     }
 }
 
+/// A Kerberos-only host that closes the connection with its 401 to `Negotiate`: the switch to
+/// the `Kerberos` scheme happens once, on a new connection.
+#[test]
+fn scheme_switch_survives_a_closing_401() {
+    let realm = Realm::up("aes");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("close.log");
+    let env = realm.env();
+    let (_sim, sim_port) = simulator(true, 1);
+    let extra = ["--schemes", "Kerberos", "--close-on-refusal"];
+    let (_proxy, port) = proxy(&env, sim_port, &extra, &log);
+    let t = target(port);
+    let out = client(
+        &env,
+        &args(&t, &["--auth", "kerberos", "wsman", "identify"]),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let log = read_log(&log);
+    assert!(
+        log.contains("auth refused scheme=Negotiate (not offered)"),
+        "{log}"
+    );
+    assert!(log.contains("auth ok scheme=Kerberos mech=krb5"), "{log}");
+    assert_eq!(log.matches("auth refused").count(), 1, "{log}");
+}
+
 #[test]
 fn kerberos_aes_both_schemes() {
     check_aes_or_rc4(false);

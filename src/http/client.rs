@@ -103,12 +103,28 @@ impl HttpTransport {
     }
 
     async fn connect(&self) -> Result<Conn, Error> {
-        let (mut c, bindings) = conn::open(&self.cfg, self.tls.as_ref()).await?;
+        #[cfg_attr(not(feature = "kerberos"), allow(unused_mut))]
+        let (mut c, mut bindings) = conn::open(&self.cfg, self.tls.as_ref()).await?;
         match &self.cfg.auth {
             Auth::Basic => {}
             #[cfg(feature = "kerberos")]
             Auth::Kerberos(target) => {
-                super::krb::kerberos_handshake(&mut c, &self.cfg, target, bindings).await?;
+                use super::krb::kerberos_handshake;
+                let first = crate::kerberos::HttpScheme::Negotiate;
+                let switch = kerberos_handshake(&mut c, &self.cfg, target, bindings, first).await?;
+                if let Some(next) = switch {
+                    // The host closed the connection with the 401 that offered `next`.
+                    (c, bindings) = conn::open(&self.cfg, self.tls.as_ref()).await?;
+                    if kerberos_handshake(&mut c, &self.cfg, target, bindings, next)
+                        .await?
+                        .is_some()
+                    {
+                        return Err(Error::new(
+                            ErrorKind::Auth,
+                            "the host refused both kerberos schemes (negotiate and kerberos)",
+                        ));
+                    }
+                }
             }
             _ => conn::ntlm_handshake(&mut c, &self.cfg, bindings).await?,
         }

@@ -5,7 +5,8 @@
 //! Windows' own client, pywinrm and pypsrp send; a default listener offers `Negotiate` and
 //! `Kerberos` and sniffs raw krb5 or SPNEGO inside `Negotiate`). If the 401 does not offer the
 //! scheme that was sent but offers the other one, the handshake switches once (a fresh context
-//! under `Kerberos`, as for Exchange-style endpoints that offer only `Kerberos`); never a loop.
+//! under `Kerberos`, as for Exchange-style endpoints that offer only `Kerberos`; on a new
+//! connection when the 401 closed this one); never a loop.
 //! Mutual authentication is required: the 200 must carry `WWW-Authenticate: <scheme> <token>`
 //! and that token must complete the context, or the handshake fails with an `Auth` error.
 //! Over HTTPS the context carries the RFC 5929 channel bindings (no sealing, as for NTLM).
@@ -78,16 +79,21 @@ fn after_401(sent: HttpScheme, offered: &[auth::Challenge], switched: bool) -> A
     }
 }
 
-/// Authenticate `conn` with the admin's ticket; on success `conn.session` holds the context.
+/// Authenticate `conn` with the admin's ticket, starting under `first` (`Negotiate`, or
+/// `Kerberos` after a switch); on success `conn.session` holds the context and the result is
+/// `None`. `Some(next)`: the host refused the scheme sent, offered `next`, and closed the
+/// connection with its 401; the caller opens a new connection and calls again with `next`
+/// (the switch still happens once: a call starting under `Kerberos` does not switch back).
 pub(crate) async fn kerberos_handshake(
     conn: &mut Conn,
     cfg: &HttpConfig,
     target: &KerberosTarget,
     bindings: Option<Vec<u8>>,
-) -> Result<(), Error> {
+    first: HttpScheme,
+) -> Result<Option<HttpScheme>, Error> {
     let spn = target.spn(&cfg.endpoint.host);
-    let mut scheme = HttpScheme::Negotiate;
-    let mut switched = false;
+    let mut scheme = first;
+    let mut switched = first != HttpScheme::Negotiate;
     'contexts: loop {
         let mut ctx = ClientContext::new(kerberos_config(cfg, target, scheme))?;
         if ctx.ticket_lifetime_secs() == 0 {
@@ -136,7 +142,7 @@ pub(crate) async fn kerberos_handshake(
                 }
                 conn.session = Some(Session::Kerberos(Box::new(ctx.into_session()?), scheme));
                 tracing::debug!(endpoint = %cfg.endpoint, %spn, scheme = scheme.header_name(), "kerberos context established");
-                return Ok(());
+                return Ok(None);
             }
             if resp.status != StatusCode::UNAUTHORIZED {
                 return Err(Error::new(
@@ -164,6 +170,9 @@ pub(crate) async fn kerberos_handshake(
                         to = next.header_name(),
                         "kerberos: the host does not offer the scheme sent; switching once"
                     );
+                    if closes(&resp.headers) || conn.sender.is_closed() {
+                        return Ok(Some(next));
+                    }
                     scheme = next;
                     switched = true;
                     continue 'contexts;
@@ -187,6 +196,16 @@ pub(crate) async fn kerberos_handshake(
             format!("kerberos authentication with {spn} did not finish in {MAX_LEGS} legs"),
         ));
     }
+}
+
+/// Whether a response ends its connection (`Connection: close`).
+fn closes(headers: &http::HeaderMap) -> bool {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("close"))
 }
 
 /// The error for a 401 to a Kerberos token, with the likely causes.

@@ -16,6 +16,7 @@ It plays the Windows listener of kerberos.md §3 and §5, independently of hvrem
     wrap_iov over HEADER | DATA | PADDING.
 
 Options: --tamper flips one byte of every sealed response; --no-mutual omits the 200's token;
+--close-on-refusal closes the connection with the 401 to a scheme it does not offer;
 --unauth-once N answers the N-th sealed request with 401 once (dropping the context);
 --unauth-always answers every sealed request with 401;
 --tls-cert/--tls-key serve HTTPS: the acceptor then requires RFC 5929 channel bindings
@@ -169,6 +170,9 @@ class Handler(BaseHTTPRequestHandler):
             offered = [s.lower() for s in State.args.schemes.split(",")]
             if scheme.lower() not in offered or scheme.lower() not in PROTOCOLS:
                 log("auth refused scheme=%s (not offered)" % scheme)
+                if State.args.close_on_refusal:
+                    self.close_connection = True
+                    return self.reply(401, headers=self.offer() + [("Connection", "close")])
                 return self.reply(401, headers=self.offer())
             token = base64.b64decode(b64)
             if State.bindings is not None:
@@ -257,6 +261,7 @@ def main():
     p.add_argument("--schemes", default="Negotiate,Kerberos")
     p.add_argument("--tamper", action="store_true")
     p.add_argument("--no-mutual", action="store_true")
+    p.add_argument("--close-on-refusal", action="store_true")
     p.add_argument("--unauth-once", type=int, default=0)
     p.add_argument("--unauth-always", action="store_true")
     p.add_argument("--log")
