@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::args::{AuthArg, GlobalArgs};
 use super::config;
+use crate::client::ClientOptions;
 use crate::error::Error;
 use crate::http::tls::TlsOptions;
 use crate::http::{Auth, HttpConfig, HttpTransport};
@@ -17,7 +18,6 @@ use crate::hyperv::adapter::WsManOps;
 use crate::transport::record::{Recorder, Redaction};
 use crate::transport::replay::Replayer;
 use crate::transport::{BoxFuture, SoapRequest, SoapResponse, Transport};
-use crate::wsman::Settings;
 
 /// A shared, type-erased transport.
 pub type DynTransport = Arc<dyn Transport>;
@@ -36,12 +36,18 @@ impl Session {
         transport: DynTransport,
         operation_timeout: Option<std::time::Duration>,
     ) -> Session {
-        let mut settings = Settings::new(transport.endpoint());
+        let mut options = ClientOptions::default();
         if let Some(t) = operation_timeout {
-            settings.operation_timeout = t;
+            options.operation_timeout = t;
         }
+        Self::with_options(transport, options)
+    }
+
+    /// A session over `transport` whose client runs with `options` (envelope size, operation
+    /// timeout, page/item bounds, XML limits).
+    pub fn with_options(transport: DynTransport, options: ClientOptions) -> Session {
         Session {
-            ops: WsManOps::new(transport).with_settings(settings),
+            ops: WsManOps::with_options(transport, options),
             recorder: None,
             replayer: None,
         }
@@ -74,6 +80,15 @@ impl Transport for RecorderRef {
     }
 }
 
+/// The WS-Man client's options as the global flags ask (defaults for what no flag sets).
+pub fn client_options(g: &GlobalArgs) -> ClientOptions {
+    let mut options = ClientOptions::default();
+    if let Some(secs) = g.operation_timeout {
+        options.operation_timeout = std::time::Duration::from_secs(secs);
+    }
+    options
+}
+
 /// Open a session as the global flags ask.
 pub fn open(g: &GlobalArgs) -> Result<Session, Error> {
     let (base, replayer): (DynTransport, _) = match &g.replay {
@@ -83,9 +98,9 @@ pub fn open(g: &GlobalArgs) -> Result<Session, Error> {
         }
         None => (http_transport(g)?, None),
     };
-    let timeout = g.operation_timeout.map(std::time::Duration::from_secs);
+    let options = client_options(g);
     let Some(path) = g.record.clone() else {
-        let mut s = Session::over(base, timeout);
+        let mut s = Session::with_options(base, options);
         if replayer.is_some() {
             // Replayed answers are instant: never sleep between job polls.
             s.ops = s.ops.without_poll_delay();
@@ -99,7 +114,7 @@ pub fn open(g: &GlobalArgs) -> Result<Session, Error> {
         Redaction::for_endpoint(base.endpoint(), g.user.as_deref())
     };
     let rec = Arc::new(Recorder::new(base, redaction));
-    let mut s = Session::over(Arc::new(RecorderRef(rec.clone())), timeout);
+    let mut s = Session::with_options(Arc::new(RecorderRef(rec.clone())), options);
     s.recorder = Some((rec, path));
     s.replayer = replayer;
     Ok(s)

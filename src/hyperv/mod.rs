@@ -38,4 +38,4 @@ pub use model::{
     VmState,
 };
 pub use options::{CaptureLiveState, ExportOptions, PropertyValue, SnapshotSelection};
-pub use vm::{find_snapshot, find_vm, list_vms, snapshots};
+pub use vm::{each_vm, find_snapshot, find_vm, list_vms, snapshots};
