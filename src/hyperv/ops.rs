@@ -196,12 +196,12 @@ pub(crate) mod fake {
     pub fn inst(class: &str, props: &[(&str, Option<&str>)]) -> Element {
         use crate::xml::Node;
         use crate::xml::read::Attribute;
-        let ns = Some(crate::hyperv::classes::uri(class));
+        let ns: Option<crate::xml::NsUri> = Some(crate::hyperv::classes::uri(class).into());
         let children = props
             .iter()
             .map(|(n, v)| {
                 let nil = Attribute {
-                    ns: Some(crate::xml::ns::XSI.to_string()),
+                    ns: Some(crate::xml::ns::XSI.into()),
                     local: "nil".into(),
                     value: "true".into(),
                 };

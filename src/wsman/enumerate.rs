@@ -246,7 +246,7 @@ pub fn for_each_item(
             ns: Some(n),
             local,
             empty: false,
-        } if n == ns::SOAP && local == "Envelope" => {}
+        } if &*n == ns::SOAP && local == "Envelope" => {}
         _ => return slow_page(status, body, limits, on_item),
     }
     let mut end = PageEnd::default();
@@ -619,6 +619,70 @@ mod tests {
         let frag = p.items[1].instance.as_ref().unwrap();
         assert!(frag.is(ns::WSMAN, "XmlFragment"));
         assert_eq!(frag.child_local("ElementName").unwrap().text(), "db01");
+    }
+
+    /// The full-tree reading, for comparison with the streaming reader.
+    fn slow(status: u16, body: &str) -> Result<Page, SoapError> {
+        let env = parse_response_with(status, body, &Limits::default())?;
+        page_from_envelope(&env)
+    }
+
+    #[test]
+    fn streaming_reader_matches_the_full_tree() {
+        let docs = [
+            include_str!("../../fixtures/xml/enumerate_response_complete.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_complete_other_prefixes.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_partial.xml"),
+            include_str!("../../fixtures/xml/pull_response_final.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_epr.xml"),
+            include_str!("../../fixtures/xml/pull_response_object_and_epr.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_fragments.xml"),
+            include_str!("../../fixtures/xml/fault_timed_out.xml"),
+            include_str!("../../fixtures/xml/get_job_response.xml"),
+        ];
+        for doc in docs {
+            assert_eq!(parse_page(200, doc), slow(200, doc), "{doc}");
+        }
+        // Default namespaces everywhere, items before the context, xsi:nil under another
+        // prefix, a Header after... nothing: odd but legal shapes.
+        let doc = format!(
+            r#"<Envelope xmlns="{soap}"><Header/><Body><PullResponse xmlns="{en}"><Items><Msvm_X xmlns="urn:x" xmlns:i="{xsi}"><A>1</A><B i:nil="true"/></Msvm_X></Items><EnumerationContext> uuid:C </EnumerationContext></PullResponse></Body></Envelope>"#,
+            soap = ns::SOAP,
+            en = ns::ENUMERATION,
+            xsi = ns::XSI
+        );
+        let p = parse_page(200, &doc).unwrap();
+        assert_eq!(p, slow(200, &doc).unwrap());
+        let x = p.items[0].instance.as_ref().unwrap();
+        assert!(x.is("urn:x", "Msvm_X"));
+        assert!(x.child("urn:x", "B").unwrap().is_nil());
+        assert_eq!(
+            (p.context.as_deref(), p.end_of_sequence),
+            (Some("uuid:C"), false)
+        );
+    }
+
+    #[test]
+    fn streaming_reader_enforces_limits_and_reports_items() {
+        let doc = include_str!("../../fixtures/xml/pull_response_final.xml");
+        let lim = Limits {
+            max_depth: 4,
+            ..Limits::default()
+        };
+        let e = parse_page_with(200, doc, &lim).unwrap_err().to_string();
+        assert!(e.contains("--max-xml-depth"), "{e}");
+        let mut seen = Vec::new();
+        let end = for_each_item(200, doc, &Limits::default(), &mut |i| {
+            seen.push(i);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!((end.items, seen.len(), end.end_of_sequence), (3, 3, true));
+        let err = for_each_item(200, doc, &Limits::default(), &mut |_| {
+            Err(SoapError::Missing("stop".into()))
+        })
+        .unwrap_err();
+        assert_eq!(err, SoapError::Missing("stop".into()));
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub mod read;
 pub mod stream;
 pub mod write;
 
-pub use read::{Element, Limits, Node, parse, parse_with_limits};
+pub use read::{Element, Limits, Node, NsUri, parse, parse_with_limits};
 pub use write::XmlWriter;
 
 /// Errors of the XML layer.

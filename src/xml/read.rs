@@ -35,11 +35,15 @@ impl Default for Limits {
     }
 }
 
+/// A namespace URI, shared by every element and attribute of a parse that is in it (cloning
+/// is a reference-count increment, not a copy). Build one with `"urn:x".into()`.
+pub type NsUri = std::sync::Arc<str>;
+
 /// An attribute with its resolved namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
     /// Namespace URI (None for unprefixed attributes).
-    pub ns: Option<String>,
+    pub ns: Option<NsUri>,
     /// Local name.
     pub local: String,
     /// Unescaped value.
@@ -59,7 +63,7 @@ pub enum Node {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
     /// Namespace URI (None when the element is in no namespace).
-    pub ns: Option<String>,
+    pub ns: Option<NsUri>,
     /// Local name.
     pub local: String,
     /// Attributes in document order (namespace declarations excluded).
@@ -183,8 +187,9 @@ pub fn parse_with_limits(input: &str, limits: &Limits) -> Result<Element, XmlErr
 pub(super) fn start_element(
     reader: &NsReader<&[u8]>,
     s: &BytesStart<'_>,
-    ns: Option<String>,
+    ns: Option<NsUri>,
     limits: &Limits,
+    cache: &mut super::stream::NsCache,
 ) -> Result<Element, XmlError> {
     let local = std::str::from_utf8(s.local_name().as_ref())
         .map_err(|e| XmlError::Malformed(e.to_string()))?
@@ -204,11 +209,11 @@ pub(super) fn start_element(
         }
         let (res, local_name) = reader.resolve_attribute(key);
         let ans = match res {
-            ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
+            ResolveResult::Bound(n) => Some(cache.uri(n.as_ref())?),
             ResolveResult::Unbound => None,
             ResolveResult::Unknown(p) => {
                 if p == b"xml" {
-                    Some(super::ns::XML.to_string())
+                    Some(cache.uri(super::ns::XML.as_bytes())?)
                 } else {
                     return Err(XmlError::Malformed(format!(
                         "undeclared namespace prefix '{}'",

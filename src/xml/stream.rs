@@ -14,7 +14,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 
 use super::XmlError;
-use super::read::{Element, Limits, Node, start_element};
+use super::read::{Element, Limits, Node, NsUri, start_element};
 
 /// One step through a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub enum Token {
     /// A start tag (or an empty element, `empty` true: no matching [`Token::End`] follows).
     Start {
         /// Namespace URI (None when the element is in no namespace).
-        ns: Option<String>,
+        ns: Option<NsUri>,
         /// Local name.
         local: String,
         /// True for `<x/>`.
@@ -36,28 +36,31 @@ pub enum Token {
     Eof,
 }
 
-/// Caches the last resolved namespace URI so that runs of elements in one namespace do not
-/// convert the same bytes again.
+/// The namespace URIs met so far in a document, so that each element shares one copy.
 #[derive(Default)]
-struct NsCache {
-    raw: Vec<u8>,
-    text: String,
+pub(super) struct NsCache {
+    seen: Vec<(Vec<u8>, NsUri)>,
 }
 
+/// Distinct URIs remembered per document (a hostile document with more just allocates).
+const NS_CACHE_MAX: usize = 32;
+
 impl NsCache {
-    fn resolve(&mut self, res: &ResolveResult<'_>) -> Result<Option<String>, XmlError> {
+    /// The shared URI for `bytes`.
+    pub(super) fn uri(&mut self, bytes: &[u8]) -> Result<NsUri, XmlError> {
+        if let Some((_, u)) = self.seen.iter().find(|(b, _)| b.as_slice() == bytes) {
+            return Ok(u.clone());
+        }
+        let u: NsUri = std::str::from_utf8(bytes).map_err(malformed)?.into();
+        if self.seen.len() < NS_CACHE_MAX {
+            self.seen.push((bytes.to_vec(), u.clone()));
+        }
+        Ok(u)
+    }
+
+    fn resolve(&mut self, res: &ResolveResult<'_>) -> Result<Option<NsUri>, XmlError> {
         match res {
-            ResolveResult::Bound(ns) => {
-                let bytes = ns.as_ref();
-                if bytes != self.raw.as_slice() {
-                    self.text = std::str::from_utf8(bytes)
-                        .map_err(|e| XmlError::Malformed(e.to_string()))?
-                        .to_string();
-                    self.raw.clear();
-                    self.raw.extend_from_slice(bytes);
-                }
-                Ok(Some(self.text.clone()))
-            }
+            ResolveResult::Bound(ns) => self.uri(ns.as_ref()).map(Some),
             ResolveResult::Unbound => Ok(None),
             ResolveResult::Unknown(p) => Err(XmlError::Malformed(format!(
                 "undeclared namespace prefix '{}'",
@@ -73,11 +76,12 @@ pub struct Cursor<'a> {
     limits: Limits,
     depth: usize,
     root_seen: bool,
-    pending: Option<(BytesStart<'a>, Option<String>, bool)>,
+    pending: Option<(BytesStart<'a>, Option<NsUri>, bool)>,
     ns: NsCache,
+    scratch: Vec<Node>,
 }
 
-fn malformed(e: impl std::fmt::Display) -> XmlError {
+pub(super) fn malformed(e: impl std::fmt::Display) -> XmlError {
     XmlError::Malformed(e.to_string())
 }
 
@@ -88,12 +92,15 @@ pub(super) fn depth_error(limits: &Limits) -> XmlError {
     ))
 }
 
-fn push_text(top: &mut Element, text: &str) {
-    if let Some(Node::Text(prev)) = top.children.last_mut() {
+/// Append text to the children that start at `mark` in `scratch` (merging adjacent text).
+fn push_text(scratch: &mut Vec<Node>, mark: usize, text: &str) {
+    if scratch.len() > mark
+        && let Some(Node::Text(prev)) = scratch.last_mut()
+    {
         prev.push_str(text);
-    } else {
-        top.children.push(Node::Text(text.to_string()));
+        return;
     }
+    scratch.push(Node::Text(text.to_string()));
 }
 
 impl<'a> Cursor<'a> {
@@ -117,6 +124,7 @@ impl<'a> Cursor<'a> {
             root_seen: false,
             pending: None,
             ns: NsCache::default(),
+            scratch: Vec::new(),
         })
     }
 
@@ -191,7 +199,7 @@ impl<'a> Cursor<'a> {
     fn start(
         &mut self,
         s: BytesStart<'a>,
-        ns: Option<String>,
+        ns: Option<NsUri>,
         empty: bool,
     ) -> Result<Token, XmlError> {
         if self.depth >= self.limits.max_depth {
@@ -215,67 +223,79 @@ impl<'a> Cursor<'a> {
             .pending
             .take()
             .ok_or_else(|| XmlError::Malformed("no start tag to read an element from".into()))?;
-        let root = start_element(&self.reader, &start, ns, &self.limits)?;
+        let root = start_element(&self.reader, &start, ns, &self.limits, &mut self.ns)?;
         if empty {
             return Ok(root);
         }
-        let mut stack: Vec<Element> = Vec::with_capacity(8);
-        stack.push(root);
-        loop {
-            let (res, ev) = self.reader.read_resolved_event().map_err(malformed)?;
+        // Children of every open element are collected in one scratch vector and moved into an
+        // exactly sized `children` at the end tag: one allocation per element instead of one
+        // per doubling.
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let mut open: Vec<(Element, usize)> = Vec::with_capacity(8);
+        open.push((root, 0));
+        let result = loop {
+            let (res, ev) = match self.reader.read_resolved_event() {
+                Ok(x) => x,
+                Err(e) => break Err(malformed(e)),
+            };
             match ev {
                 Event::Start(ref s) | Event::Empty(ref s) => {
                     let empty = matches!(ev, Event::Empty(_));
                     if self.depth >= self.limits.max_depth {
-                        return Err(depth_error(&self.limits));
+                        break Err(depth_error(&self.limits));
                     }
-                    let ns = self.ns.resolve(&res)?;
-                    let el = start_element(&self.reader, s, ns, &self.limits)?;
+                    let el = match self.ns.resolve(&res).and_then(|ns| {
+                        start_element(&self.reader, s, ns, &self.limits, &mut self.ns)
+                    }) {
+                        Ok(el) => el,
+                        Err(e) => break Err(e),
+                    };
                     if empty {
-                        if let Some(top) = stack.last_mut() {
-                            top.children.push(Node::Element(el));
-                        }
+                        scratch.push(Node::Element(el));
                     } else {
                         self.depth += 1;
-                        stack.push(el);
+                        open.push((el, scratch.len()));
                     }
                 }
                 Event::End(_) => {
                     self.depth -= 1;
-                    let done = stack
-                        .pop()
-                        .ok_or_else(|| XmlError::Malformed("unexpected end tag".into()))?;
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(Node::Element(done)),
-                        None => return Ok(done),
+                    let Some((mut done, mark)) = open.pop() else {
+                        break Err(XmlError::Malformed("unexpected end tag".into()));
+                    };
+                    done.children = scratch.drain(mark..).collect();
+                    if open.is_empty() {
+                        break Ok(done);
                     }
+                    scratch.push(Node::Element(done));
                 }
-                Event::Text(t) => {
-                    let text = t.unescape().map_err(malformed)?;
-                    if let Some(top) = stack.last_mut() {
-                        push_text(top, &text);
-                    }
-                }
+                Event::Text(t) => match t.unescape() {
+                    Ok(text) => push_text(&mut scratch, open.last().map_or(0, |o| o.1), &text),
+                    Err(e) => break Err(malformed(e)),
+                },
                 Event::CData(c) => {
                     let raw = c.into_inner();
-                    let text = std::str::from_utf8(&raw).map_err(malformed)?;
-                    if let Some(top) = stack.last_mut() {
-                        push_text(top, text);
+                    match std::str::from_utf8(&raw) {
+                        Ok(text) => push_text(&mut scratch, open.last().map_or(0, |o| o.1), text),
+                        Err(e) => break Err(malformed(e)),
                     }
                 }
                 Event::DocType(_) => {
-                    return Err(XmlError::Malformed(
+                    break Err(XmlError::Malformed(
                         "document type declarations are not accepted".into(),
                     ));
                 }
                 Event::Eof => {
-                    return Err(XmlError::Malformed(
+                    break Err(XmlError::Malformed(
                         "unexpected end of document (unclosed elements)".into(),
                     ));
                 }
                 _ => {}
             }
-        }
+        };
+        scratch.clear();
+        self.scratch = scratch;
+        result
     }
 
     /// Skip the rest of the element whose start tag was just returned (nothing for `<x/>`).
