@@ -158,7 +158,7 @@ impl<'a> JsonArray<'a> {
 const TABLE_BATCH: usize = 256;
 
 /// A text table written as rows arrive: column widths come from the header and the first
-/// [`TABLE_BATCH`] rows (later, longer cells push their line wider). Nothing is written before
+/// 256 rows (later, longer cells push their line wider). Nothing is written before
 /// the first batch is complete or the table is finished.
 pub struct TableWriter<'a> {
     out: &'a mut Sink,
