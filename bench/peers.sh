@@ -59,13 +59,18 @@ start_sim() { # start_sim ARGS... ; the host logs one line per HTTP request (-v)
 }
 stop_sim() { kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=; }
 requests() { grep -c "sim: http request" "$WORK/sim.log" || true; }
+TICKS=$(getconf CLK_TCK)
+# CPU seconds (user+sys) the simulated host has used so far.
+sim_cpu() { awk -v t="$TICKS" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$SIM_PID/stat"; }
 
-# measure NAME OUTFILE CMD... : one run; appends "NAME requests wall user sys maxrss_kb".
+# measure NAME OUTFILE CMD... : one run; appends
+# "NAME requests wall user sys maxrss_kb sim_cpu_s" (the host's CPU time for this listing).
 measure() {
     local name=$1 out=$2; shift 2
-    local before after try
+    local before after try sim0 sim1
     for try in 1 2; do
         before=$(requests)
+        sim0=$(sim_cpu)
         if /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$@" >"$out" 2>"$WORK/$name.err"; then
             break
         fi
@@ -77,7 +82,8 @@ measure() {
     done
     sleep 0.2
     after=$(requests)
-    echo "$name $((after - before)) $(tail -1 "$WORK/time")" >>"$WORK/results"
+    sim1=$(sim_cpu)
+    echo "$name $((after - before)) $(tail -1 "$WORK/time") $(python3 -c "print(round($sim1 - $sim0, 3))")" >>"$WORK/results"
 }
 
 start_sim --vms "$N"
@@ -88,6 +94,10 @@ WRS_NOTE="ntlm + encryption"
 if ! "$WRS" 127.0.0.1 "$PORT" "$USER_NAME" "$HVREMOTE_PASSWORD" >/dev/null 2>"$WORK/wrs-ntlm.err"; then
     export WINRM_RS_AUTH=basic
     WRS_NOTE="basic, unencrypted (ntlm failed: $(head -1 "$WORK/wrs-ntlm.err"))"
+    # The host accepts Basic over plain HTTP only when told to (WinRM's AllowUnencrypted);
+    # hvremote and pywinrm still negotiate NTLM with sealing on it.
+    stop_sim
+    start_sim --vms "$N" --allow-unencrypted
 fi
 echo "winrm-rs auth: $WRS_NOTE"
 echo "== listing $N VMs, $RUNS runs each" >&2
@@ -119,16 +129,18 @@ import statistics, sys
 path, n, runs = sys.argv[1], sys.argv[2], sys.argv[3]
 data = {}
 for line in open(path):
-    name, req, wall, user, sys_, rss = line.split()
-    data.setdefault(name, []).append((int(req), float(wall), float(user) + float(sys_), int(rss) / 1024))
+    name, req, wall, user, sys_, rss, sim = line.split()
+    data.setdefault(name, []).append((int(req), float(wall), float(user) + float(sys_), int(rss) / 1024, float(sim)))
 def fmt(xs, f):
     return f"{f(statistics.median(xs))} [{f(min(xs))}..{f(max(xs))}]"
 print(f"\nlisting {n} VMs (median [min..max] of {runs} runs)")
-print(f"{'client':10} {'requests':>9} {'wall s':>22} {'cpu s':>22} {'peak rss MB':>24}")
+print(f"{'client':10} {'requests':>9} {'wall s':>22} {'cpu s':>22} {'peak rss MB':>24} {'sim cpu s':>22}")
 for name, rows in data.items():
-    req, wall, cpu, rss = zip(*rows)
+    req, wall, cpu, rss, sim = zip(*rows)
     print(f"{name:10} {fmt(req, str):>9} {fmt(wall, lambda v: f'{v:.3f}'):>22} "
-          f"{fmt(cpu, lambda v: f'{v:.3f}'):>22} {fmt(rss, lambda v: f'{v:.1f}'):>24}")
+          f"{fmt(cpu, lambda v: f'{v:.3f}'):>22} {fmt(rss, lambda v: f'{v:.1f}'):>24} "
+          f"{fmt(sim, lambda v: f'{v:.3f}'):>22}")
+print("sim cpu s: the simulated host's own CPU time (user+sys) while serving that client's listing")
 med = {k: statistics.median(r[2] for r in v) for k, v in data.items()}
 if med.get("hvremote"):
     for peer in ("pywinrm", "winrm-rs"):

@@ -16,11 +16,27 @@ fn page(c: &mut Criterion) {
     let body = support::enumeration_page(&mut host, 512_000);
     let items = parse_page(200, &body).expect("page parses").items.len();
     eprintln!("enumeration page: {} bytes, {items} items", body.len());
+    if std::env::var_os("DUMP_PAGE").is_some() {
+        let _ = std::fs::write("/tmp/page.xml", &body);
+    }
 
     let mut g = c.benchmark_group("enumeration_page");
     g.throughput(Throughput::Bytes(body.len() as u64));
     g.bench_function("xml_parse", |b| {
         b.iter(|| hvremote::xml::parse(black_box(&body)).expect("parses"))
+    });
+    g.bench_function("quick_xml_events_only", |b| {
+        b.iter(|| {
+            let mut r = quick_xml::NsReader::from_str(black_box(&body));
+            let mut n = 0usize;
+            loop {
+                match r.read_resolved_event() {
+                    Ok((_, quick_xml::events::Event::Eof)) => break n,
+                    Ok(_) => n += 1,
+                    Err(_) => break 0,
+                }
+            }
+        })
     });
     g.bench_function("parse_page", |b| {
         b.iter(|| parse_page(200, black_box(&body)).expect("parses"))

@@ -38,6 +38,8 @@ pub struct ClientOptions {
     pub max_pages: usize,
     /// Most items one enumeration may deliver.
     pub max_items: usize,
+    /// Bounds on every reply parsed (size, nesting depth, attributes per element).
+    pub xml_limits: crate::xml::Limits,
 }
 
 impl Default for ClientOptions {
@@ -48,6 +50,7 @@ impl Default for ClientOptions {
             locale: "en-US".to_string(),
             max_pages: 10_000,
             max_items: 1_000_000,
+            xml_limits: crate::xml::Limits::default(),
         }
     }
 }
@@ -72,6 +75,23 @@ impl<T: Transport> std::fmt::Debug for WsManClient<T> {
 /// The class name at the end of a resource URI (`…/v2/Msvm_ConcreteJob` → `Msvm_ConcreteJob`).
 fn class_of(resource_uri: &str) -> &str {
     resource_uri.rsplit('/').next().unwrap_or(resource_uri)
+}
+
+/// The class a WQL query enumerates (the word after `FROM`).
+fn wql_class(q: &str) -> Option<&str> {
+    let mut words = q.split_ascii_whitespace();
+    words.find(|w| w.eq_ignore_ascii_case("FROM"))?;
+    words.next()
+}
+
+/// A page or item bound reached: names the bound and the flag that raises it.
+fn limit(class: &str, bound: usize, unit: &str, flag: &str) -> Error {
+    Error::new(
+        ErrorKind::LimitExceeded,
+        format!(
+            "enumeration of {class} stopped after {bound} {unit} (limit; raise it with {flag})"
+        ),
+    )
 }
 
 /// Map a failure to build a request: our caller gave something unwritable.
@@ -139,12 +159,14 @@ impl<T: Transport> WsManClient<T> {
     }
 
     /// One exchange: build, send, parse; after a `w:EncodingLimit` fault, lower
-    /// MaxEnvelopeSize to 153600 (for this and later requests) and try once more.
-    async fn call<R>(
+    /// MaxEnvelopeSize to 153600 (for this and later requests) and try once more. `parse` gets
+    /// the HTTP status, the body and the configured XML limits; `what` names the operation in
+    /// errors. Every operation of this client goes through here (generic commands too).
+    pub async fn call<R>(
         &self,
         what: &str,
         build: impl Fn(&Settings, &dyn MessageIdSource) -> Result<SoapRequest, SoapError>,
-        parse: impl Fn(u16, &str) -> Result<R, SoapError>,
+        parse: impl Fn(u16, &str, &crate::xml::Limits) -> Result<R, SoapError>,
     ) -> Result<R> {
         let mut fell_back = false;
         loop {
@@ -155,7 +177,7 @@ impl<T: Transport> WsManClient<T> {
                 .exchange(request)
                 .await
                 .map_err(|e| e.context(what))?;
-            match parse(response.status, &response.body) {
+            match parse(response.status, &response.body, &self.options.xml_limits) {
                 Err(SoapError::Fault(f))
                     if f.is_encoding_limit()
                         && !fell_back
@@ -184,7 +206,7 @@ impl<T: Transport> WsManClient<T> {
 
     /// WS-Man Identify.
     pub async fn identify(&self) -> Result<IdentifyResponse> {
-        self.call("identify", identify::request, identify::parse)
+        self.call("identify", identify::request, identify::parse_with)
             .await
     }
 
@@ -194,7 +216,7 @@ impl<T: Transport> WsManClient<T> {
         self.call(
             &what,
             |s, ids| wsman::get::request(s, ids, resource_uri, selectors),
-            wsman::get::parse,
+            wsman::get::parse_with,
         )
         .await
     }
@@ -218,7 +240,7 @@ impl<T: Transport> WsManClient<T> {
         self.call(
             &what,
             |s, ids| request.to_request(s, ids),
-            |status, body| invoke::parse_output(status, body, Some(method)),
+            |status, body, limits| invoke::parse_output_with(status, body, Some(method), limits),
         )
         .await
     }
@@ -237,12 +259,16 @@ impl<T: Transport> WsManClient<T> {
             Some(q) => format!("enumerate \"{q}\""),
             None => format!("enumerate {}", class_of(resource_uri)),
         };
+        let class = match filter {
+            Some(q) => wql_class(q).unwrap_or("the query"),
+            None => class_of(resource_uri),
+        };
         let request = EnumerateRequest::new(resource_uri, filter, mode);
         let mut page: Page = self
             .call(
                 &what,
                 |s, ids| request.to_request(s, ids),
-                enumerate::parse_page,
+                enumerate::parse_page_with,
             )
             .await?;
         let (mut pages, mut count) = (1usize, 0usize);
@@ -250,7 +276,7 @@ impl<T: Transport> WsManClient<T> {
             let context = page.context.take();
             for item in std::mem::take(&mut page.items) {
                 let step = if count >= self.options.max_items {
-                    Err(self.limit(&what, "max_items", self.options.max_items, "items"))
+                    Err(limit(class, self.options.max_items, "items", "--max-items"))
                 } else {
                     on_item(item)
                 };
@@ -273,7 +299,7 @@ impl<T: Transport> WsManClient<T> {
                 )
             })?;
             page = self
-                .pull_page(&what, resource_uri, &context, &mut pages)
+                .pull_page(&what, class, resource_uri, &context, &mut pages)
                 .await?;
         }
     }
@@ -283,6 +309,7 @@ impl<T: Transport> WsManClient<T> {
     async fn pull_page(
         &self,
         what: &str,
+        class: &str,
         resource_uri: &str,
         context: &str,
         pages: &mut usize,
@@ -290,7 +317,7 @@ impl<T: Transport> WsManClient<T> {
         loop {
             if *pages >= self.options.max_pages {
                 self.abandon(resource_uri, Some(context), false).await;
-                return Err(self.limit(what, "max_pages", self.options.max_pages, "pages"));
+                return Err(limit(class, self.options.max_pages, "pages", "--max-pages"));
             }
             *pages += 1;
             let result = self
@@ -305,7 +332,7 @@ impl<T: Transport> WsManClient<T> {
                             wsman::DEFAULT_MAX_ELEMENTS,
                         )
                     },
-                    enumerate::parse_page,
+                    enumerate::parse_page_with,
                 )
                 .await;
             match result {
@@ -315,13 +342,6 @@ impl<T: Transport> WsManClient<T> {
                 other => return other,
             }
         }
-    }
-
-    fn limit(&self, what: &str, name: &str, bound: usize, unit: &str) -> Error {
-        Error::new(
-            ErrorKind::LimitExceeded,
-            format!("{what}: more than {bound} {unit} (limit {name} = {bound})"),
-        )
     }
 
     /// Best-effort Release of a context we stop using before its end.
@@ -355,7 +375,7 @@ impl<T: Transport> WsManClient<T> {
         self.call(
             &what,
             |s, ids| enumerate::release_request(s, ids, resource_uri, context),
-            |status, body| wsman::parse_response(status, body).map(|_| ()),
+            |status, body, limits| wsman::parse_response_with(status, body, limits).map(|_| ()),
         )
         .await
     }
@@ -584,11 +604,18 @@ mod tests {
         };
         let c = client(vec![(200, PARTIAL), (200, release_ok)], opts);
         let err = c
-            .enumerate_all(STAR, None, EnumerationMode::Objects)
+            .enumerate_all(
+                STAR,
+                Some("select * from Msvm_ComputerSystem"),
+                EnumerationMode::Objects,
+            )
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::LimitExceeded);
-        assert!(err.to_string().contains("max_items = 1"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "enumeration of Msvm_ComputerSystem stopped after 1 items (limit; raise it with --max-items)"
+        );
         let seen = c.transport().seen();
         assert_eq!(seen.last().unwrap().action, wsman::ACTION_RELEASE);
 
@@ -601,10 +628,17 @@ mod tests {
             opts,
         );
         let err = c
-            .enumerate_all(STAR, None, EnumerationMode::Objects)
+            .enumerate_all(
+                STAR,
+                Some("select * from Msvm_ComputerSystem"),
+                EnumerationMode::Objects,
+            )
             .await
             .unwrap_err();
-        assert!(err.to_string().contains("max_pages = 2"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "enumeration of Msvm_ComputerSystem stopped after 2 pages (limit; raise it with --max-pages)"
+        );
         assert_eq!(c.transport().seen().len(), 3);
     }
 

@@ -2,6 +2,8 @@
 //! loopback HTTP with NTLM and sealing, counted on the host's side (every leg, 401s included).
 //! Only counts are asserted here; timings live in `benches/` and `bench/peers.sh`.
 
+mod e2e_support;
+
 use std::sync::Arc;
 
 use clap::Parser;
@@ -76,4 +78,41 @@ async fn export_reaches_the_first_poll_within_5_http_requests() {
         "export took {before_first_poll} HTTP requests before the first poll"
     );
     server.stop().await.expect("stops");
+}
+
+/// `vms` streams: over 5000 VMs, a Pull answered with a truncated body after the first page has
+/// been printed ends with exit 1 and the error on stderr; in JSON mode stdout holds the rows of
+/// the first page in an array left without its `]`, which no JSON parser accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vms_failing_mid_listing_keeps_printed_rows_and_fails_cleanly() {
+    async fn failing_host() -> SimServer {
+        let mut config = SimConfig::from_flags(&[], 5000);
+        config.user = "lab".into();
+        config.password = e2e_support::PASSWORD.into();
+        // SOAP request 1 is the Enumerate (first page), 2 the first Pull.
+        config.faults.malformed_response_at = Some(2);
+        SimServer::start(config, ServerOptions::default())
+            .await
+            .expect("simulated host starts")
+    }
+    let server = failing_host().await;
+    let addr = server.addr().to_string();
+    let json = e2e_support::hv_at(&addr, e2e_support::PASSWORD, &["-q", "-o", "json", "vms"]).await;
+    server.stop().await.expect("stops");
+    json.expect_code(1);
+    assert!(json.stdout.starts_with("[\n  {"), "{json:?}");
+    assert!(serde_json::from_str::<serde_json::Value>(&json.stdout).is_err());
+    let rows = json.stdout.matches("\"enabled_state\"").count();
+    assert!(rows > 0 && rows < 5000, "{rows} rows before the failure");
+    assert!(
+        json.stderr.starts_with("hvremote: list vms: ") && json.stderr.contains("malformed xml"),
+        "{json:?}"
+    );
+    let server = failing_host().await;
+    let addr = server.addr().to_string();
+    let text = e2e_support::hv_at(&addr, e2e_support::PASSWORD, &["-q", "vms"]).await;
+    server.stop().await.expect("stops");
+    text.expect_code(1);
+    assert!(text.stdout.starts_with("NAME "), "{text:?}");
+    assert!(text.stderr.starts_with("hvremote: list vms: "), "{text:?}");
 }

@@ -1,4 +1,5 @@
-//! WS-Man response parsing: Get, Enumerate/Pull pages, Invoke output and Identify.
+//! WS-Man response parsing: Get, Enumerate/Pull pages (the streaming page reader, also under
+//! tight limits, and the full-tree reading it falls back to), Invoke output and Identify.
 #![no_main]
 use hvremote::wsman::{enumerate, get, identify, invoke};
 use libfuzzer_sys::fuzz_target;
@@ -10,6 +11,23 @@ fuzz_target!(|data: &[u8]| {
     for status in [200u16, 500] {
         let _ = get::parse(status, text);
         let _ = enumerate::parse_page(status, text);
+        let tight = hvremote::xml::Limits {
+            max_bytes: 1 << 20,
+            max_depth: 6,
+            max_attributes: 3,
+        };
+        let mut n = 0usize;
+        let _ = enumerate::for_each_item(status, text, &tight, &mut |_| {
+            n += 1;
+            Ok(())
+        });
+        if let (Ok(full), Ok(env)) = (
+            enumerate::parse_page(status, text),
+            hvremote::wsman::parse_response(status, text),
+        ) {
+            // The streaming reader and the full tree agree on every well-formed page.
+            assert_eq!(Ok(full), enumerate::page_from_envelope(&env));
+        }
         let _ = invoke::parse_output(status, text, None);
         let _ = invoke::parse_output(status, text, Some("ExportSystemDefinition"));
         let _ = identify::parse(status, text);

@@ -165,7 +165,7 @@ pub struct GlobalArgs {
 pub enum Command {
     /// List virtual machines (name, id, state).
     #[command(
-        after_help = "Examples:\n  hvremote -H hv01 -u admin vms\n  hvremote -H hv01 -u admin vms --name web01 -o json"
+        after_help = "Rows are printed as the host sends them, in the host's order (not sorted). If the listing fails part-way, the error goes to stderr and the exit code is non-zero; with -o json the array is then left without its closing ].\n\nExamples:\n  hvremote -H hv01 -u admin vms\n  hvremote -H hv01 -u admin vms --name web01 -o json"
     )]
     Vms(VmsArgs),
     /// List a VM's checkpoints.

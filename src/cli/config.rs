@@ -63,12 +63,6 @@ pub struct Connection {
     pub read_timeout: Duration,
     /// Largest accepted response.
     pub max_response_size: usize,
-    /// Most responses per enumeration (`--max-pages`).
-    pub max_pages: usize,
-    /// Most items per enumeration (`--max-items`).
-    pub max_items: usize,
-    /// XML parsing bounds for responses (`--max-xml-depth`, `--max-xml-attributes`).
-    pub xml_limits: crate::xml::Limits,
     /// Kerberos SPN overrides (`--spn-service`, `--spn-host`).
     pub kerberos: crate::http::KerberosTarget,
 }
@@ -182,8 +176,6 @@ pub fn connection(g: &GlobalArgs, password_env_set: bool) -> Result<Connection, 
     } else {
         PasswordSource::Prompt
     };
-    let defaults = crate::client::ClientOptions::default();
-    let xml = crate::xml::Limits::default();
     Ok(Connection {
         url,
         endpoint,
@@ -202,23 +194,12 @@ pub fn connection(g: &GlobalArgs, password_env_set: bool) -> Result<Connection, 
         connect_timeout: secs(g.connect_timeout, Duration::from_secs(30))?,
         read_timeout: secs(g.read_timeout, Duration::from_secs(120))?,
         max_response_size: g.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE),
-        max_pages: at_least_one(g.max_pages, "--max-pages", defaults.max_pages)?,
-        max_items: at_least_one(g.max_items, "--max-items", defaults.max_items)?,
-        xml_limits: crate::xml::Limits {
-            max_bytes: g.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE),
-            max_depth: at_least_one(g.max_xml_depth, "--max-xml-depth", xml.max_depth)?,
-            max_attributes: at_least_one(
-                g.max_xml_attributes,
-                "--max-xml-attributes",
-                xml.max_attributes,
-            )?,
-        },
         kerberos,
     })
 }
 
 /// A bound from its flag: at least 1, else the default.
-fn at_least_one(v: Option<usize>, flag: &str, default: usize) -> Result<usize, Error> {
+pub(crate) fn at_least_one(v: Option<usize>, flag: &str, default: usize) -> Result<usize, Error> {
     match v {
         None => Ok(default),
         Some(0) => Err(usage(format!("{flag} must be at least 1"))),
@@ -266,29 +247,6 @@ mod tests {
         );
         assert!(u("ftp://hv01", false, None).is_err());
         assert!(u("http://hv01", true, None).is_err());
-    }
-
-    #[test]
-    fn bounds_flags_default_raise_and_refuse_zero() {
-        let c = connection(&g("hv01"), true).unwrap();
-        assert_eq!(c.max_pages, 10_000);
-        assert_eq!(c.max_items, 1_000_000);
-        assert_eq!(c.xml_limits.max_depth, 64);
-        let mut a = g("hv01");
-        a.max_pages = Some(3);
-        a.max_items = Some(7);
-        a.max_xml_depth = Some(200);
-        a.max_xml_attributes = Some(500);
-        a.max_response_size = Some(1000);
-        let c = connection(&a, true).unwrap();
-        assert_eq!((c.max_pages, c.max_items), (3, 7));
-        assert_eq!(c.xml_limits.max_depth, 200);
-        assert_eq!(c.xml_limits.max_attributes, 500);
-        assert_eq!(c.xml_limits.max_bytes, 1000);
-        a.max_xml_depth = Some(0);
-        let e = connection(&a, true).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Usage);
-        assert!(e.to_string().contains("--max-xml-depth"), "{e}");
     }
 
     #[test]

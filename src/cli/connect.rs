@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::args::{AuthArg, GlobalArgs};
 use super::config;
+use crate::client::ClientOptions;
 use crate::error::{Error, ErrorKind};
 use crate::http::tls::TlsOptions;
 use crate::http::{Auth, HttpConfig, HttpTransport};
@@ -18,7 +19,6 @@ use crate::hyperv::adapter::WsManOps;
 use crate::transport::record::{Recorder, Redaction};
 use crate::transport::replay::Replayer;
 use crate::transport::{BoxFuture, SoapRequest, SoapResponse, Transport};
-use crate::wsman::Settings;
 
 /// A shared, type-erased transport.
 pub type DynTransport = Arc<dyn Transport>;
@@ -37,12 +37,18 @@ impl Session {
         transport: DynTransport,
         operation_timeout: Option<std::time::Duration>,
     ) -> Session {
-        let mut settings = Settings::new(transport.endpoint());
+        let mut options = ClientOptions::default();
         if let Some(t) = operation_timeout {
-            settings.operation_timeout = t;
+            options.operation_timeout = t;
         }
+        Self::with_options(transport, options)
+    }
+
+    /// A session over `transport` whose client runs with `options` (envelope size, operation
+    /// timeout, page/item bounds, XML limits).
+    pub fn with_options(transport: DynTransport, options: ClientOptions) -> Session {
         Session {
-            ops: WsManOps::new(transport).with_settings(settings),
+            ops: WsManOps::with_options(transport, options),
             recorder: None,
             replayer: None,
         }
@@ -75,6 +81,28 @@ impl Transport for RecorderRef {
     }
 }
 
+/// The WS-Man client's options as the global flags ask (defaults for what no flag sets).
+pub fn client_options(g: &GlobalArgs) -> Result<ClientOptions, Error> {
+    use super::config::at_least_one;
+    let mut o = ClientOptions::default();
+    if let Some(secs) = g.operation_timeout {
+        o.operation_timeout = std::time::Duration::from_secs(secs);
+    }
+    o.max_pages = at_least_one(g.max_pages, "--max-pages", o.max_pages)?;
+    o.max_items = at_least_one(g.max_items, "--max-items", o.max_items)?;
+    let xml = &mut o.xml_limits;
+    xml.max_depth = at_least_one(g.max_xml_depth, "--max-xml-depth", xml.max_depth)?;
+    xml.max_attributes = at_least_one(
+        g.max_xml_attributes,
+        "--max-xml-attributes",
+        xml.max_attributes,
+    )?;
+    if let Some(n) = g.max_response_size {
+        xml.max_bytes = n;
+    }
+    Ok(o)
+}
+
 /// Open a session as the global flags ask.
 pub fn open(g: &GlobalArgs) -> Result<Session, Error> {
     let (base, replayer): (DynTransport, _) = match &g.replay {
@@ -84,9 +112,9 @@ pub fn open(g: &GlobalArgs) -> Result<Session, Error> {
         }
         None => (http_transport(g)?, None),
     };
-    let timeout = g.operation_timeout.map(std::time::Duration::from_secs);
+    let options = client_options(g)?;
     let Some(path) = g.record.clone() else {
-        let mut s = Session::over(base, timeout);
+        let mut s = Session::with_options(base, options);
         if replayer.is_some() {
             // Replayed answers are instant: never sleep between job polls.
             s.ops = s.ops.without_poll_delay();
@@ -100,7 +128,7 @@ pub fn open(g: &GlobalArgs) -> Result<Session, Error> {
         Redaction::for_endpoint(base.endpoint(), g.user.as_deref())
     };
     let rec = Arc::new(Recorder::new(base, redaction));
-    let mut s = Session::over(Arc::new(RecorderRef(rec.clone())), timeout);
+    let mut s = Session::with_options(Arc::new(RecorderRef(rec.clone())), options);
     s.recorder = Some((rec, path));
     s.replayer = replayer;
     Ok(s)
@@ -177,4 +205,36 @@ fn negotiate(conn: &config::Connection, spn: &str) -> (Auth, Option<String>) {
 fn negotiate(_conn: &config::Connection, _spn: &str) -> (Auth, Option<String>) {
     tracing::info!("auth: ntlm via negotiate (kerberos is not in this build)");
     (Auth::Negotiate, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_flags_default_raise_and_refuse_zero() {
+        let c = client_options(&GlobalArgs::default()).unwrap();
+        assert_eq!((c.max_pages, c.max_items), (10_000, 1_000_000));
+        assert_eq!(c.xml_limits.max_depth, 64);
+        let g = GlobalArgs {
+            max_pages: Some(3),
+            max_items: Some(7),
+            max_xml_depth: Some(200),
+            max_xml_attributes: Some(500),
+            max_response_size: Some(1000),
+            ..Default::default()
+        };
+        let c = client_options(&g).unwrap();
+        assert_eq!((c.max_pages, c.max_items), (3, 7));
+        assert_eq!(c.xml_limits.max_depth, 200);
+        assert_eq!(c.xml_limits.max_attributes, 500);
+        assert_eq!(c.xml_limits.max_bytes, 1000);
+        let zero = GlobalArgs {
+            max_xml_depth: Some(0),
+            ..Default::default()
+        };
+        let e = client_options(&zero).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Usage);
+        assert!(e.to_string().contains("--max-xml-depth"), "{e}");
+    }
 }

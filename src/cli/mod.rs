@@ -37,20 +37,31 @@ pub fn main() -> ExitCode {
     };
     init_logging(cli.global.verbose);
     let format = cli.global.output;
-    let result = tokio::runtime::Builder::new_multi_thread()
+    // A client command is one sequential conversation: a current-thread runtime is enough and
+    // costs no worker threads; the simulated host (and the demo, which runs one) serves
+    // connections on every core.
+    let mut rt = match cli.command {
+        Command::Simulate(_) | Command::Demo => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let mut out = output::Sink::stdout();
+    let result = rt
         .enable_all()
         .build()
         .map_err(|e| Error::new(ErrorKind::Io, "cannot start the async runtime").with_source(e))
-        .and_then(|rt| rt.block_on(run(&cli)));
-    match result {
-        Ok(text) => {
-            if !text.is_empty() {
-                output::emit(&text);
-            }
-            ExitCode::from(exit::SUCCESS)
-        }
+        .and_then(|rt| rt.block_on(run_to(&cli, &mut out)))
+        .and_then(|text| out.emit_nonempty(&text));
+    let flushed = out.flush();
+    match result.and(flushed) {
+        Ok(()) => ExitCode::from(exit::SUCCESS),
         Err(e) => {
-            output::emit_error(&e, format);
+            if out.wrote() {
+                // Part of a listing is already on stdout: the error goes to stderr (see
+                // `output`), whatever the format.
+                eprintln!("{}", output::error_text(&e));
+            } else {
+                output::emit_error(&e, format);
+            }
             ExitCode::from(exit::code_for(&e))
         }
     }
@@ -78,8 +89,9 @@ pub fn ctrl_c() -> cmd::Interrupt {
     })
 }
 
-/// Run the parsed command; returns what to print on stdout.
-pub async fn run(cli: &Cli) -> Result<String, Error> {
+/// Run the parsed command; returns what to print on stdout (listings are written to `out` as
+/// they arrive instead, and return "").
+pub async fn run_to(cli: &Cli, out: &mut output::Sink) -> Result<String, Error> {
     let g = &cli.global;
     if g.output == OutputArg::Xml && !matches!(cli.command, Command::Wsman(_)) {
         return Err(Error::new(
@@ -92,7 +104,7 @@ pub async fn run(cli: &Cli) -> Result<String, Error> {
         Command::Simulate(a) => simulate::run(g, a).await,
         other => {
             let session = connect::open(g)?;
-            let res = run_remote(&session, other, g).await;
+            let res = run_remote_to(&session, other, g, out).await;
             let fin = session.finish(res.is_ok());
             let out = res?;
             fin?;
@@ -101,17 +113,36 @@ pub async fn run(cli: &Cli) -> Result<String, Error> {
     }
 }
 
-/// Run a command that talks to a host through `session`.
+/// [`run_to`] collecting everything the command prints into the returned string.
+pub async fn run(cli: &Cli) -> Result<String, Error> {
+    let (mut out, buf) = output::Sink::memory();
+    let text = run_to(cli, &mut out).await?;
+    Ok(buf.take_string() + &text)
+}
+
+/// [`run_remote_to`] collecting everything the command prints into the returned string (tests).
 pub async fn run_remote(
     session: &connect::Session,
     command: &Command,
     g: &args::GlobalArgs,
 ) -> Result<String, Error> {
+    let (mut out, buf) = output::Sink::memory();
+    let text = run_remote_to(session, command, g, &mut out).await?;
+    Ok(buf.take_string() + &text)
+}
+
+/// Run a command that talks to a host through `session`; listings stream into `out`.
+pub async fn run_remote_to(
+    session: &connect::Session,
+    command: &Command,
+    g: &args::GlobalArgs,
+    out: &mut output::Sink,
+) -> Result<String, Error> {
     let ops = &session.ops;
     let format = g.output;
     let mut progress = progress::Progress::new(progress::ProgressMode::detect(g.quiet), "");
     let out = match command {
-        Command::Vms(a) => cmd::vms::run(ops, a, format).await,
+        Command::Vms(a) => cmd::vms::run(ops, a, format, out).await,
         Command::Snapshots(a) => cmd::snapshots::run(ops, a, format).await,
         Command::Export(a) => {
             progress = progress::Progress::new(
@@ -127,7 +158,7 @@ pub async fn run_remote(
             );
             cmd::job::run(ops, a, format, &mut progress, ctrl_c()).await
         }
-        Command::Wsman(w) => cmd::wsman::run(ops, w, format).await,
+        Command::Wsman(w) => cmd::wsman::run(ops, w, format, out).await,
         Command::Simulate(_) | Command::Demo => {
             Err(Error::new(ErrorKind::Usage, "not a remote command"))
         }

@@ -1,8 +1,14 @@
 //! Rendering results and errors: text tables for people, JSON for scripts (issue 4 shapes).
 //!
-//! Functions here build strings or `serde_json::Value`s; [`emit`] and [`emit_error`] are the
-//! only writers. In JSON mode an error is one object on stdout
-//! (`{"error":{"kind":…,"message":…,…}}`); in text mode it is `hvremote: <message>` on stderr.
+//! Functions here build strings or `serde_json::Value`s; the [`Sink`] (stdout, owned by
+//! `cli::main`), [`emit`] and [`emit_error`] are the only writers. Listings stream: rows are
+//! written through the sink as pages are parsed ([`JsonArray`], [`TableWriter`]).
+//!
+//! Errors: in JSON mode an error is one object on stdout (`{"error":{"kind":…,"message":…,…}}`);
+//! in text mode it is `hvremote: <message>` on stderr. A listing that fails after rows were
+//! already written (JSON mode included) reports the error as text on stderr: stdout then holds a
+//! JSON array with no closing `]`, which no JSON parser accepts, so a script cannot mistake a
+//! partial listing for a complete one; the exit code tells what failed.
 
 use std::io::Write;
 
@@ -10,21 +16,237 @@ use serde_json::{Value, json};
 
 use super::args::OutputArg;
 use super::exit;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::hyperv::{ConcreteJob, Snapshot, Vm};
+
+/// Where command output goes: stdout in the binary, a buffer in tests. Remembers whether
+/// anything has been written, so that a failure can be reported where a reader will see it.
+pub struct Sink {
+    w: Box<dyn Write + Send>,
+    wrote: bool,
+}
+
+impl Sink {
+    /// A sink over `w`.
+    pub fn new(w: Box<dyn Write + Send>) -> Self {
+        Sink { w, wrote: false }
+    }
+
+    /// Buffered standard output.
+    pub fn stdout() -> Self {
+        Self::new(Box::new(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stdout(),
+        )))
+    }
+
+    /// Write `text`; a failed write (closed pipe) is an `Io` error that stops the command.
+    pub fn write_str(&mut self, text: &str) -> Result<(), Error> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        self.wrote = true;
+        self.w.write_all(text.as_bytes()).map_err(write_error)
+    }
+
+    /// Write `text` and a final newline if it lacks one.
+    pub fn emit(&mut self, text: &str) -> Result<(), Error> {
+        self.write_str(text)?;
+        if !text.ends_with('\n') {
+            self.write_str("\n")?;
+        }
+        Ok(())
+    }
+
+    /// [`Sink::emit`] unless `text` is empty.
+    pub fn emit_nonempty(&mut self, text: &str) -> Result<(), Error> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        self.emit(text)
+    }
+
+    /// A sink into memory, and the handle to read it back.
+    pub fn memory() -> (Self, MemoryOut) {
+        let buf = MemoryOut::default();
+        (Self::new(Box::new(buf.clone())), buf)
+    }
+
+    /// True once anything has been written.
+    pub fn wrote(&self) -> bool {
+        self.wrote
+    }
+
+    /// Push buffered output out.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.w.flush().map_err(write_error)
+    }
+}
+
+/// An in-memory output (see [`Sink::memory`]).
+#[derive(Clone, Default)]
+pub struct MemoryOut(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl MemoryOut {
+    /// Everything written so far, as text (the buffer is emptied).
+    pub fn take_string(&self) -> String {
+        let bytes = self
+            .0
+            .lock()
+            .map(|mut b| std::mem::take(&mut *b))
+            .unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Write for MemoryOut {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("output buffer poisoned"))?
+            .extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn write_error(e: std::io::Error) -> Error {
+    Error::new(ErrorKind::Io, format!("cannot write the output: {e}")).with_source(e)
+}
+
+/// A JSON array written element by element, in the shape `serde_json::to_string_pretty` gives
+/// the whole array (`[]` when empty). Nothing is written before the first element (or
+/// [`JsonArray::finish`]), so an error before any row leaves stdout empty.
+pub struct JsonArray<'a> {
+    out: &'a mut Sink,
+    n: usize,
+}
+
+impl<'a> JsonArray<'a> {
+    /// An array to be written into `out`.
+    pub fn new(out: &'a mut Sink) -> Self {
+        JsonArray { out, n: 0 }
+    }
+
+    /// Write one element.
+    pub fn push(&mut self, v: &Value) -> Result<(), Error> {
+        let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into());
+        let mut chunk = String::with_capacity(text.len() + 16);
+        chunk.push_str(if self.n == 0 { "[\n" } else { ",\n" });
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                chunk.push('\n');
+            }
+            chunk.push_str("  ");
+            chunk.push_str(line);
+        }
+        self.n += 1;
+        self.out.write_str(&chunk)
+    }
+
+    /// Close the array (call only after the last element); returns how many were written.
+    pub fn finish(self) -> Result<usize, Error> {
+        self.out
+            .write_str(if self.n == 0 { "[]\n" } else { "\n]\n" })?;
+        Ok(self.n)
+    }
+}
+
+/// Rows held back to size the columns of a streamed table.
+const TABLE_BATCH: usize = 256;
+
+/// A text table written as rows arrive: column widths come from the header and the first
+/// 256 rows (later, longer cells push their line wider). Nothing is written before
+/// the first batch is complete or the table is finished.
+pub struct TableWriter<'a> {
+    out: &'a mut Sink,
+    header: Vec<String>,
+    widths: Option<Vec<usize>>,
+    held: Vec<Vec<String>>,
+}
+
+impl<'a> TableWriter<'a> {
+    /// A table with `header` to be written into `out`.
+    pub fn new(out: &'a mut Sink, header: &[&str]) -> Self {
+        TableWriter {
+            out,
+            header: header.iter().map(|h| h.to_string()).collect(),
+            widths: None,
+            held: Vec::new(),
+        }
+    }
+
+    /// Add one row.
+    pub fn push(&mut self, row: Vec<String>) -> Result<(), Error> {
+        match &self.widths {
+            Some(w) => {
+                let line = table_line(&row, w);
+                self.out.write_str(&line)
+            }
+            None => {
+                self.held.push(row);
+                if self.held.len() >= TABLE_BATCH {
+                    self.release()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn release(&mut self) -> Result<(), Error> {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for row in &self.held {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut text = table_line(&self.header, &widths);
+        for row in std::mem::take(&mut self.held) {
+            text.push_str(&table_line(&row, &widths));
+        }
+        self.widths = Some(widths);
+        self.out.write_str(&text)
+    }
+
+    /// Write whatever is held back (the header at least).
+    pub fn finish(mut self) -> Result<(), Error> {
+        if self.widths.is_none() {
+            self.release()?;
+        }
+        Ok(())
+    }
+}
+
+fn table_line(row: &[String], widths: &[usize]) -> String {
+    let cells: Vec<String> = row
+        .iter()
+        .zip(widths)
+        .map(|(c, w)| format!("{c:<w$}"))
+        .collect();
+    let mut line = cells.join("  ").trim_end().to_string();
+    line.push('\n');
+    line
+}
 
 /// A VM as JSON: `{"name","id","state","enabled_state"}`.
 pub fn vm_json(vm: &Vm) -> Value {
     json!({"name": vm.name, "id": vm.id, "state": vm.state.to_string(), "enabled_state": vm.enabled_state})
 }
 
+/// Header of the VM table.
+pub const VMS_HEADER: [&str; 3] = ["NAME", "ID", "STATE"];
+
+/// One VM as a table row.
+pub fn vm_row(v: &Vm) -> Vec<String> {
+    vec![v.name.clone(), v.id.clone(), v.state.to_string()]
+}
+
 /// VMs as a text table.
 pub fn vms_text(vms: &[Vm]) -> String {
-    let rows: Vec<Vec<String>> = vms
-        .iter()
-        .map(|v| vec![v.name.clone(), v.id.clone(), v.state.to_string()])
-        .collect();
-    table(&["NAME", "ID", "STATE"], &rows)
+    let rows: Vec<Vec<String>> = vms.iter().map(vm_row).collect();
+    table(&VMS_HEADER, &rows)
 }
 
 /// A checkpoint as JSON.

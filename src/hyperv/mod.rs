@@ -6,7 +6,8 @@
 //!   [`classes`] (class URIs, escaped WQL, reading instances).
 //! * Glue over the narrow [`ops::Ops`] seam: [`vm`] (list/find VMs and checkpoints),
 //!   [`export`] (ExportSystemDefinition), [`job`] (read, follow, cancel jobs).
-//! * [`adapter::WsManOps`]: `Ops` over any [`crate::transport::Transport`].
+//! * [`adapter::WsManOps`]: `Ops` over any [`crate::transport::Transport`], through the one
+//!   [`crate::client::WsManClient`].
 //!
 //! ```no_run
 //! # async fn demo(t: impl hvremote::transport::Transport) -> hvremote::Result<()> {
@@ -38,4 +39,4 @@ pub use model::{
     VmState,
 };
 pub use options::{CaptureLiveState, ExportOptions, PropertyValue, SnapshotSelection};
-pub use vm::{find_snapshot, find_vm, list_vms, snapshots};
+pub use vm::{each_vm, find_snapshot, find_vm, list_vms, snapshots};

@@ -4,6 +4,8 @@
 //! fake in tests. Keeping the seam this narrow lets the glue (find VM, export, follow the job)
 //! be tested without envelopes, and keeps it independent of the client's exact signatures.
 //! Invoke parameters are sent in the order given (MOF declaration order, hyperv-wsman.md §8.1).
+//! Queries stream: [`Ops::query_each`] hands each instance to a sink as soon as its page has
+//! been read, so a listing never holds the whole enumeration.
 
 use crate::error::Error;
 use crate::soap::addressing::Epr;
@@ -52,6 +54,10 @@ impl MethodOutput {
     }
 }
 
+/// Receives each instance of a streamed query; an error stops the enumeration (the context is
+/// released) and is returned by [`Ops::query_each`].
+pub type ItemSink<'a> = &'a mut (dyn FnMut(Element) -> Result<(), Error> + Send);
+
 /// The WS-Man operations used by the Hyper-V glue.
 pub trait Ops: Send + Sync {
     /// WS-Transfer Get of one instance.
@@ -63,6 +69,24 @@ pub trait Ops: Send + Sync {
 
     /// WQL enumeration on the `root\virtualization\v2` `*` URI; every instance element.
     fn query<'a>(&'a self, wql: &'a str) -> BoxFuture<'a, Result<Vec<Element>, Error>>;
+
+    /// [`Ops::query`] streamed: every instance element goes to `sink` in host order as soon as
+    /// its page has been read; returns how many were delivered. The default collects
+    /// [`Ops::query`] first (fakes); real implementations stream page by page.
+    fn query_each<'a>(
+        &'a self,
+        wql: &'a str,
+        sink: ItemSink<'a>,
+    ) -> BoxFuture<'a, Result<usize, Error>> {
+        Box::pin(async move {
+            let items = self.query(wql).await?;
+            let n = items.len();
+            for e in items {
+                sink(e)?;
+            }
+            Ok(n)
+        })
+    }
 
     /// Invoke `method` on the instance named by `resource_uri` + `selectors`.
     fn invoke<'a>(
@@ -172,12 +196,12 @@ pub(crate) mod fake {
     pub fn inst(class: &str, props: &[(&str, Option<&str>)]) -> Element {
         use crate::xml::Node;
         use crate::xml::read::Attribute;
-        let ns = Some(crate::hyperv::classes::uri(class));
+        let ns: Option<crate::xml::NsUri> = Some(crate::hyperv::classes::uri(class).into());
         let children = props
             .iter()
             .map(|(n, v)| {
                 let nil = Attribute {
-                    ns: Some(crate::xml::ns::XSI.to_string()),
+                    ns: Some(crate::xml::ns::XSI.into()),
                     local: "nil".into(),
                     value: "true".into(),
                 };

@@ -11,14 +11,44 @@ use super::model::{Snapshot, Vm};
 use super::ops::Ops;
 use crate::error::{Error, ErrorKind};
 
-/// Every VM on the host, sorted by name, optionally only those named `name`.
-pub async fn list_vms(ops: &dyn Ops, name: Option<&str>) -> Result<Vec<Vm>, Error> {
+/// Every VM on the host (optionally only those named `name`) handed to `sink` in host order as
+/// each page of the enumeration is read; the host instance is skipped. Returns how many VMs
+/// were delivered. An error from `sink` stops the listing and is returned as is.
+pub async fn each_vm(
+    ops: &dyn Ops,
+    name: Option<&str>,
+    sink: &mut (dyn FnMut(Vm) -> Result<(), Error> + Send),
+) -> Result<usize, Error> {
     let wql = match name {
         Some(n) => classes::wql_find_vm(n),
         None => classes::wql_all_systems(),
     };
-    let items = ops.query(&wql).await.map_err(|e| e.context("list vms"))?;
-    let mut vms: Vec<Vm> = items.iter().filter_map(vm_from_instance).collect();
+    let mut n = 0;
+    let mut sink_failed = false;
+    let res = ops
+        .query_each(&wql, &mut |e| match vm_from_instance(&e) {
+            Some(vm) => {
+                n += 1;
+                sink(vm).inspect_err(|_| sink_failed = true)
+            }
+            None => Ok(()),
+        })
+        .await;
+    match res {
+        Err(e) if !sink_failed => Err(e.context("list vms")),
+        Err(e) => Err(e),
+        Ok(_) => Ok(n),
+    }
+}
+
+/// Every VM on the host, sorted by name, optionally only those named `name`.
+pub async fn list_vms(ops: &dyn Ops, name: Option<&str>) -> Result<Vec<Vm>, Error> {
+    let mut vms = Vec::new();
+    each_vm(ops, name, &mut |vm| {
+        vms.push(vm);
+        Ok(())
+    })
+    .await?;
     vms.sort_by(|a, b| {
         a.name
             .to_lowercase()

@@ -48,7 +48,7 @@ impl Envelope {
         }
         let body = body.ok_or_else(|| SoapError::NotSoap("envelope has no Body".into()))?;
         let header = header.unwrap_or_else(|| Element {
-            ns: Some(ns::SOAP.to_string()),
+            ns: Some(ns::SOAP.into()),
             local: "Header".into(),
             ..Element::default()
         });

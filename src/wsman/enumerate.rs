@@ -9,10 +9,11 @@
 
 use crate::soap::{Envelope, Epr, MessageIdSource, SoapError};
 use crate::transport::SoapRequest;
-use crate::xml::{Element, ns};
+use crate::xml::stream::{Cursor, Token};
+use crate::xml::{Element, Limits, ns};
 
 use super::{
-    ACTION_ENUMERATE, ACTION_PULL, ACTION_RELEASE, Settings, build_request, parse_response,
+    ACTION_ENUMERATE, ACTION_PULL, ACTION_RELEASE, Settings, build_request, parse_response_with,
 };
 
 /// What each enumerated item is.
@@ -183,10 +184,14 @@ fn scan<'a>(
 }
 
 fn to_item(el: &Element) -> Result<EnumItem, SoapError> {
+    into_item(el.clone())
+}
+
+fn into_item(el: Element) -> Result<EnumItem, SoapError> {
     if el.is(ns::ADDRESSING, "EndpointReference") {
         return Ok(EnumItem {
             instance: None,
-            epr: Some(Epr::from_element(el)?),
+            epr: Some(Epr::from_element(&el)?),
         });
     }
     if el.is(ns::WSMAN, "Item") {
@@ -194,22 +199,197 @@ fn to_item(el: &Element) -> Result<EnumItem, SoapError> {
             .child(ns::ADDRESSING, "EndpointReference")
             .map(Epr::from_element)
             .transpose()?;
-        let instance = el
-            .elements()
-            .find(|c| !c.is(ns::ADDRESSING, "EndpointReference"))
-            .cloned();
+        let instance = el.children.into_iter().find_map(|c| match c {
+            crate::xml::Node::Element(e) if !e.is(ns::ADDRESSING, "EndpointReference") => Some(e),
+            _ => None,
+        });
         return Ok(EnumItem { instance, epr });
     }
     Ok(EnumItem {
-        instance: Some(el.clone()),
+        instance: Some(el),
         epr: None,
+    })
+}
+
+/// How a page ended: the context to pull with next and whether the sequence is over.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageEnd {
+    /// The most recent `n:EnumerationContext` (None when absent or empty).
+    pub context: Option<String>,
+    /// True when `EndOfSequence` was present.
+    pub end_of_sequence: bool,
+    /// How many items were handed out.
+    pub items: usize,
+}
+
+fn is_eos(ns: Option<&str>, local: &str) -> bool {
+    local == "EndOfSequence" && matches!(ns, Some(ns::WSMAN) | Some(ns::ENUMERATION))
+}
+
+/// Read an EnumerateResponse or PullResponse with a streaming pass: each item's element is
+/// built and handed to `on_item` as it is read, never a tree of the whole page. Accepts what
+/// [`parse_page`] accepts (any prefixes, default namespaces, `Items`/`EndOfSequence` in the
+/// `w:` or `n:` namespace anywhere in the body); a reply whose Body holds a SOAP fault (or
+/// whose root is not a SOAP envelope) is read by the full parser so that the error keeps every
+/// detail. `limits` bound size, depth and attributes as for any parse. Items already handed
+/// out stay handed out when a later part of the page turns out to be malformed: callers that
+/// care collect the page first (as the client does).
+pub fn for_each_item(
+    status: u16,
+    body: &str,
+    limits: &Limits,
+    on_item: &mut dyn FnMut(EnumItem) -> Result<(), SoapError>,
+) -> Result<PageEnd, SoapError> {
+    let mut c = Cursor::new(body, limits)?;
+    match c.next_token()? {
+        Token::Start {
+            ns: Some(n),
+            local,
+            empty: false,
+        } if &*n == ns::SOAP && local == "Envelope" => {}
+        _ => return slow_page(status, body, limits, on_item),
+    }
+    let mut end = PageEnd::default();
+    let mut payload: Option<String> = None;
+    let mut seen_body = false;
+    loop {
+        match c.next_token()? {
+            Token::Start { ns, local, empty } => {
+                if !seen_body && ns.as_deref() == Some(ns::SOAP) && local == "Body" {
+                    seen_body = true;
+                    if !empty && read_body(&mut c, &mut end, &mut payload, on_item)? {
+                        return slow_page(status, body, limits, on_item);
+                    }
+                } else {
+                    c.skip()?;
+                }
+            }
+            Token::Text(_) | Token::End => {}
+            Token::Eof => break,
+        }
+    }
+    if !seen_body {
+        return Err(SoapError::NotSoap("envelope has no Body".into()));
+    }
+    let Some(payload) = payload else {
+        return Err(SoapError::Missing(
+            "enumeration response element in body".into(),
+        ));
+    };
+    if end.items == 0 && end.context.is_none() && !end.end_of_sequence {
+        return Err(SoapError::Missing(format!(
+            "items, context or end of sequence in <{payload}>"
+        )));
+    }
+    Ok(end)
+}
+
+/// Read the children of `s:Body` (the cursor is just inside it) up to its end tag. Returns true
+/// when the Body holds a SOAP fault (the caller re-reads the reply with the full parser).
+fn read_body(
+    c: &mut Cursor<'_>,
+    end: &mut PageEnd,
+    payload: &mut Option<String>,
+    on_item: &mut dyn FnMut(EnumItem) -> Result<(), SoapError>,
+) -> Result<bool, SoapError> {
+    let inside = c.depth();
+    loop {
+        match c.next_token()? {
+            Token::Start { ns, local, empty } => {
+                let ns = ns.as_deref();
+                if c.depth() - usize::from(!empty) == inside {
+                    if ns == Some(ns::SOAP) && local == "Fault" {
+                        return Ok(true);
+                    }
+                    if payload.is_none() {
+                        *payload = Some(local.clone());
+                    }
+                }
+                let items =
+                    local == "Items" && matches!(ns, Some(ns::WSMAN) | Some(ns::ENUMERATION));
+                if items {
+                    if !empty {
+                        read_items(c, end, on_item)?;
+                    }
+                } else if is_eos(ns, &local) {
+                    end.end_of_sequence = true;
+                    c.skip()?;
+                } else if ns == Some(ns::ENUMERATION) && local == "EnumerationContext" {
+                    end.context = Some(c.element()?.text_trim()).filter(|t| !t.is_empty());
+                }
+                // Any other element: its children follow and are scanned the same way.
+            }
+            Token::End if c.depth() < inside => return Ok(false),
+            Token::End | Token::Text(_) => {}
+            Token::Eof => {
+                return Err(SoapError::Xml(crate::xml::XmlError::Malformed(
+                    "unexpected end of document (unclosed elements)".into(),
+                )));
+            }
+        }
+    }
+}
+
+/// Hand out each child element of an `Items` element (the cursor is just inside it).
+fn read_items(
+    c: &mut Cursor<'_>,
+    end: &mut PageEnd,
+    on_item: &mut dyn FnMut(EnumItem) -> Result<(), SoapError>,
+) -> Result<(), SoapError> {
+    loop {
+        match c.next_token()? {
+            Token::Start { .. } => {
+                on_item(into_item(c.element()?)?)?;
+                end.items += 1;
+            }
+            Token::End => return Ok(()),
+            Token::Text(_) => {}
+            Token::Eof => {
+                return Err(SoapError::Xml(crate::xml::XmlError::Malformed(
+                    "unexpected end of document (unclosed elements)".into(),
+                )));
+            }
+        }
+    }
+}
+
+/// The full-tree reading of a page (faults and odd documents).
+fn slow_page(
+    status: u16,
+    body: &str,
+    limits: &Limits,
+    on_item: &mut dyn FnMut(EnumItem) -> Result<(), SoapError>,
+) -> Result<PageEnd, SoapError> {
+    let env = parse_response_with(status, body, limits)?;
+    let page = page_from_envelope(&env)?;
+    let items = page.items.len();
+    for item in page.items {
+        on_item(item)?;
+    }
+    Ok(PageEnd {
+        context: page.context,
+        end_of_sequence: page.end_of_sequence,
+        items,
+    })
+}
+
+/// [`for_each_item`] collecting the page.
+pub fn parse_page_with(status: u16, body: &str, limits: &Limits) -> Result<Page, SoapError> {
+    let mut items = Vec::new();
+    let end = for_each_item(status, body, limits, &mut |i| {
+        items.push(i);
+        Ok(())
+    })?;
+    Ok(Page {
+        items,
+        context: end.context,
+        end_of_sequence: end.end_of_sequence,
     })
 }
 
 /// Parse an EnumerateResponse or PullResponse (a fault becomes [`SoapError::Fault`]).
 pub fn parse_page(status: u16, body: &str) -> Result<Page, SoapError> {
-    let env = parse_response(status, body)?;
-    page_from_envelope(&env)
+    parse_page_with(status, body, &Limits::default())
 }
 
 /// Read a page out of an already parsed envelope.
@@ -439,6 +619,70 @@ mod tests {
         let frag = p.items[1].instance.as_ref().unwrap();
         assert!(frag.is(ns::WSMAN, "XmlFragment"));
         assert_eq!(frag.child_local("ElementName").unwrap().text(), "db01");
+    }
+
+    /// The full-tree reading, for comparison with the streaming reader.
+    fn slow(status: u16, body: &str) -> Result<Page, SoapError> {
+        let env = parse_response_with(status, body, &Limits::default())?;
+        page_from_envelope(&env)
+    }
+
+    #[test]
+    fn streaming_reader_matches_the_full_tree() {
+        let docs = [
+            include_str!("../../fixtures/xml/enumerate_response_complete.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_complete_other_prefixes.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_partial.xml"),
+            include_str!("../../fixtures/xml/pull_response_final.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_epr.xml"),
+            include_str!("../../fixtures/xml/pull_response_object_and_epr.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_fragments.xml"),
+            include_str!("../../fixtures/xml/fault_timed_out.xml"),
+            include_str!("../../fixtures/xml/get_job_response.xml"),
+        ];
+        for doc in docs {
+            assert_eq!(parse_page(200, doc), slow(200, doc), "{doc}");
+        }
+        // Default namespaces everywhere, items before the context, xsi:nil under another
+        // prefix, a Header after... nothing: odd but legal shapes.
+        let doc = format!(
+            r#"<Envelope xmlns="{soap}"><Header/><Body><PullResponse xmlns="{en}"><Items><Msvm_X xmlns="urn:x" xmlns:i="{xsi}"><A>1</A><B i:nil="true"/></Msvm_X></Items><EnumerationContext> uuid:C </EnumerationContext></PullResponse></Body></Envelope>"#,
+            soap = ns::SOAP,
+            en = ns::ENUMERATION,
+            xsi = ns::XSI
+        );
+        let p = parse_page(200, &doc).unwrap();
+        assert_eq!(p, slow(200, &doc).unwrap());
+        let x = p.items[0].instance.as_ref().unwrap();
+        assert!(x.is("urn:x", "Msvm_X"));
+        assert!(x.child("urn:x", "B").unwrap().is_nil());
+        assert_eq!(
+            (p.context.as_deref(), p.end_of_sequence),
+            (Some("uuid:C"), false)
+        );
+    }
+
+    #[test]
+    fn streaming_reader_enforces_limits_and_reports_items() {
+        let doc = include_str!("../../fixtures/xml/pull_response_final.xml");
+        let lim = Limits {
+            max_depth: 4,
+            ..Limits::default()
+        };
+        let e = parse_page_with(200, doc, &lim).unwrap_err().to_string();
+        assert!(e.contains("--max-xml-depth"), "{e}");
+        let mut seen = Vec::new();
+        let end = for_each_item(200, doc, &Limits::default(), &mut |i| {
+            seen.push(i);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!((end.items, seen.len(), end.end_of_sequence), (3, 3, true));
+        let err = for_each_item(200, doc, &Limits::default(), &mut |_| {
+            Err(SoapError::Missing("stop".into()))
+        })
+        .unwrap_err();
+        assert_eq!(err, SoapError::Missing("stop".into()));
     }
 
     #[test]

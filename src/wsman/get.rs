@@ -6,9 +6,9 @@
 
 use crate::soap::{MessageIdSource, SoapError};
 use crate::transport::SoapRequest;
-use crate::xml::Element;
+use crate::xml::{Element, Limits};
 
-use super::{ACTION_GET, Settings, build_request, parse_response};
+use super::{ACTION_GET, Settings, build_request, parse_response_with};
 
 /// Build a Get request for the instance of `resource_uri` with key `selectors`.
 pub fn request(
@@ -24,9 +24,19 @@ pub fn request(
 
 /// Parse a GetResponse: the instance element (a fault becomes [`SoapError::Fault`]).
 pub fn parse(status: u16, body: &str) -> Result<Element, SoapError> {
-    let env = parse_response(status, body)?;
-    env.payload()
-        .cloned()
+    parse_with(status, body, &Limits::default())
+}
+
+/// [`parse`] under explicit XML [`Limits`].
+pub fn parse_with(status: u16, body: &str, limits: &Limits) -> Result<Element, SoapError> {
+    let env = parse_response_with(status, body, limits)?;
+    let mut body = env.body;
+    body.children
+        .drain(..)
+        .find_map(|n| match n {
+            crate::xml::Node::Element(e) => Some(e),
+            crate::xml::Node::Text(_) => None,
+        })
         .ok_or_else(|| SoapError::Missing("instance element in get response body".into()))
 }
 

@@ -8,7 +8,7 @@ use crate::soap::{MessageIdSource, SoapError};
 use crate::transport::SoapRequest;
 use crate::xml::ns;
 
-use super::{RequestHeaders, Settings, build_request, parse_response};
+use super::{RequestHeaders, Settings, build_request};
 
 /// What an IdentifyResponse says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -40,7 +40,16 @@ pub fn request(s: &Settings, ids: &dyn MessageIdSource) -> Result<SoapRequest, S
 
 /// Parse an IdentifyResponse.
 pub fn parse(status: u16, body: &str) -> Result<IdentifyResponse, SoapError> {
-    let env = parse_response(status, body)?;
+    parse_with(status, body, &crate::xml::Limits::default())
+}
+
+/// [`parse`] under explicit XML [`Limits`](crate::xml::Limits).
+pub fn parse_with(
+    status: u16,
+    body: &str,
+    limits: &crate::xml::Limits,
+) -> Result<IdentifyResponse, SoapError> {
+    let env = super::parse_response_with(status, body, limits)?;
     let r = env
         .body
         .child(ns::IDENTITY, "IdentifyResponse")

@@ -15,7 +15,7 @@ use crate::soap::{Epr, MessageIdSource, SoapError};
 use crate::transport::SoapRequest;
 use crate::xml::{Element, XmlWriter, ns};
 
-use super::{Settings, build_request, parse_response};
+use super::{Settings, build_request};
 
 /// The value of one input parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +147,17 @@ pub fn parse_output(
     body: &str,
     method: Option<&str>,
 ) -> Result<InvokeOutput, SoapError> {
-    let env = parse_response(status, body)?;
+    parse_output_with(status, body, method, &crate::xml::Limits::default())
+}
+
+/// [`parse_output`] under explicit XML [`Limits`](crate::xml::Limits).
+pub fn parse_output_with(
+    status: u16,
+    body: &str,
+    method: Option<&str>,
+    limits: &crate::xml::Limits,
+) -> Result<InvokeOutput, SoapError> {
+    let env = super::parse_response_with(status, body, limits)?;
     let out = env
         .body
         .elements()

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use crate::soap::{Envelope, MessageIdSource, SoapError};
 use crate::transport::SoapRequest;
-use crate::xml::XmlWriter;
+use crate::xml::{Limits, XmlWriter};
 pub use header::RequestHeaders;
 
 /// `a:Action` of WS-Transfer Get.
@@ -110,7 +110,16 @@ pub fn build_request(
 /// Parse a response envelope; a SOAP fault in it (whatever the HTTP status) becomes
 /// [`SoapError::Fault`] carrying `status`.
 pub fn parse_response(status: u16, body: &str) -> Result<Envelope, SoapError> {
-    let env = Envelope::parse(body)?;
+    parse_response_with(status, body, &Limits::default())
+}
+
+/// [`parse_response`] under explicit XML [`Limits`] (size, depth, attributes per element).
+pub fn parse_response_with(
+    status: u16,
+    body: &str,
+    limits: &Limits,
+) -> Result<Envelope, SoapError> {
+    let env = Envelope::from_element(crate::xml::parse_with_limits(body, limits)?)?;
     env.check_fault(status)?;
     Ok(env)
 }

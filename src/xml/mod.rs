@@ -3,6 +3,8 @@
 //! * [`read`]: parses a document into a small owned tree ([`Element`]) whose element and
 //!   attribute names are resolved to (namespace URI, local name). Lookups never look at prefixes.
 //!   Limits on input size, depth and attribute count keep hostile input bounded.
+//! * [`stream`]: a streaming cursor over the same resolved names, building only the subtrees
+//!   asked for (enumeration pages are read item by item with it).
 //! * [`write`]: an escaping writer ([`XmlWriter`]); text and attribute values are always escaped
 //!   and characters that XML 1.0 forbids are an error, never a broken document.
 //! * [`ns`]: the namespace URIs of WS-Addressing, WS-Management, WS-Enumeration, SOAP 1.2, ...
@@ -11,9 +13,10 @@
 
 pub mod ns;
 pub mod read;
+pub mod stream;
 pub mod write;
 
-pub use read::{Element, Limits, Node, parse, parse_with_limits};
+pub use read::{Element, Limits, Node, NsUri, parse, parse_with_limits};
 pub use write::XmlWriter;
 
 /// Errors of the XML layer.

@@ -8,10 +8,11 @@
 //! Hostile input is bounded by [`Limits`]: total size, nesting depth, attributes per element.
 
 use quick_xml::NsReader;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::BytesStart;
 use quick_xml::name::ResolveResult;
 
 use super::XmlError;
+use super::stream::Token;
 
 /// Bounds applied while parsing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,11 +35,15 @@ impl Default for Limits {
     }
 }
 
+/// A namespace URI, shared by every element and attribute of a parse that is in it (cloning
+/// is a reference-count increment, not a copy). Build one with `"urn:x".into()`.
+pub type NsUri = std::sync::Arc<str>;
+
 /// An attribute with its resolved namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
     /// Namespace URI (None for unprefixed attributes).
-    pub ns: Option<String>,
+    pub ns: Option<NsUri>,
     /// Local name.
     pub local: String,
     /// Unescaped value.
@@ -58,7 +63,7 @@ pub enum Node {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
     /// Namespace URI (None when the element is in no namespace).
-    pub ns: Option<String>,
+    pub ns: Option<NsUri>,
     /// Local name.
     pub local: String,
     /// Attributes in document order (namespace declarations excluded).
@@ -159,122 +164,32 @@ pub fn parse(input: &str) -> Result<Element, XmlError> {
 
 /// Parse a document with the given limits; returns its root element.
 pub fn parse_with_limits(input: &str, limits: &Limits) -> Result<Element, XmlError> {
-    if input.len() > limits.max_bytes {
-        return Err(XmlError::Limit(format!(
-            "document of {} bytes exceeds the maximum of {} bytes",
-            input.len(),
-            limits.max_bytes
-        )));
-    }
-    let mut reader = NsReader::from_str(input);
-    reader.config_mut().trim_text(false);
-    reader.config_mut().check_end_names = true;
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
+    let mut cursor = super::stream::Cursor::new(input, limits)?;
+    let root = loop {
+        match cursor.next_token()? {
+            Token::Start { .. } => break cursor.element()?,
+            Token::Text(_) => {}
+            Token::End => return Err(XmlError::Malformed("unexpected end tag".into())),
+            Token::Eof => return Err(XmlError::NoRoot),
+        }
+    };
     loop {
-        let (res, ev) = reader
-            .read_resolved_event()
-            .map_err(|e| XmlError::Malformed(e.to_string()))?;
-        match ev {
-            Event::Start(ref s) | Event::Empty(ref s) => {
-                let empty = matches!(ev, Event::Empty(_));
-                if root.is_some() {
-                    return Err(XmlError::Malformed("content after the root element".into()));
-                }
-                if stack.len() >= limits.max_depth {
-                    return Err(XmlError::Limit(format!(
-                        "element nesting deeper than {}",
-                        limits.max_depth
-                    )));
-                }
-                let ns = resolved_ns(&res)?;
-                let el = start_element(&reader, s, ns, limits)?;
-                if empty {
-                    push_done(&mut stack, &mut root, el);
-                } else {
-                    stack.push(el);
-                }
+        match cursor.next_token()? {
+            Token::Eof => return Ok(root),
+            Token::Text(_) => {}
+            Token::Start { .. } | Token::End => {
+                return Err(XmlError::Malformed("content after the root element".into()));
             }
-            Event::End(_) => {
-                let el = stack
-                    .pop()
-                    .ok_or_else(|| XmlError::Malformed("unexpected end tag".into()))?;
-                push_done(&mut stack, &mut root, el);
-            }
-            Event::Text(t) => {
-                let text = t
-                    .unescape()
-                    .map_err(|e| XmlError::Malformed(e.to_string()))?;
-                match stack.last_mut() {
-                    Some(top) => push_text(top, &text),
-                    None => {
-                        if !text.trim().is_empty() {
-                            return Err(XmlError::Malformed(
-                                "text outside the root element".into(),
-                            ));
-                        }
-                    }
-                }
-            }
-            Event::CData(c) => {
-                let raw = c.into_inner();
-                let text =
-                    std::str::from_utf8(&raw).map_err(|e| XmlError::Malformed(e.to_string()))?;
-                match stack.last_mut() {
-                    Some(top) => push_text(top, text),
-                    None => {
-                        return Err(XmlError::Malformed("cdata outside the root element".into()));
-                    }
-                }
-            }
-            Event::DocType(_) => {
-                return Err(XmlError::Malformed(
-                    "document type declarations are not accepted".into(),
-                ));
-            }
-            Event::Eof => break,
-            _ => {}
         }
     }
-    if !stack.is_empty() {
-        return Err(XmlError::Malformed(
-            "unexpected end of document (unclosed elements)".into(),
-        ));
-    }
-    root.ok_or(XmlError::NoRoot)
 }
 
-fn push_text(top: &mut Element, text: &str) {
-    if let Some(Node::Text(prev)) = top.children.last_mut() {
-        prev.push_str(text);
-    } else {
-        top.children.push(Node::Text(text.to_string()));
-    }
-}
-
-fn push_done(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(Node::Element(el)),
-        None => *root = Some(el),
-    }
-}
-
-fn resolved_ns(res: &ResolveResult<'_>) -> Result<Option<String>, XmlError> {
-    match res {
-        ResolveResult::Bound(ns) => Ok(Some(String::from_utf8_lossy(ns.as_ref()).into_owned())),
-        ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(p) => Err(XmlError::Malformed(format!(
-            "undeclared namespace prefix '{}'",
-            String::from_utf8_lossy(p)
-        ))),
-    }
-}
-
-fn start_element(
+pub(super) fn start_element(
     reader: &NsReader<&[u8]>,
     s: &BytesStart<'_>,
-    ns: Option<String>,
+    ns: Option<NsUri>,
     limits: &Limits,
+    cache: &mut super::stream::NsCache,
 ) -> Result<Element, XmlError> {
     let local = std::str::from_utf8(s.local_name().as_ref())
         .map_err(|e| XmlError::Malformed(e.to_string()))?
@@ -288,17 +203,17 @@ fn start_element(
         }
         if attrs.len() >= limits.max_attributes {
             return Err(XmlError::Limit(format!(
-                "more than {} attributes on one element",
+                "more than {} attributes on one element (limit; raise it with --max-xml-attributes)",
                 limits.max_attributes
             )));
         }
         let (res, local_name) = reader.resolve_attribute(key);
         let ans = match res {
-            ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
+            ResolveResult::Bound(n) => Some(cache.uri(n.as_ref())?),
             ResolveResult::Unbound => None,
             ResolveResult::Unknown(p) => {
                 if p == b"xml" {
-                    Some(super::ns::XML.to_string())
+                    Some(cache.uri(super::ns::XML.as_bytes())?)
                 } else {
                     return Err(XmlError::Malformed(format!(
                         "undeclared namespace prefix '{}'",

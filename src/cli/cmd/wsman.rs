@@ -5,8 +5,9 @@
 use serde_json::{Map, Value, json};
 
 use crate::cli::args::{OutputArg, WsmanCommand};
+use crate::cli::output::{JsonArray, Sink};
 use crate::error::{Error, ErrorKind};
-use crate::hyperv::adapter::{WsManOps, soap_error};
+use crate::hyperv::adapter::WsManOps;
 use crate::hyperv::ops::{Arg, Ops};
 use crate::transport::Transport;
 use crate::wsman::{enumerate, get, identify};
@@ -64,21 +65,33 @@ fn pretty(v: &Value) -> String {
     super::vms::json(v)
 }
 
-/// Run a wsman subcommand.
+/// The raw reply text, kept only when it is what will be printed (`-o xml`).
+fn raw_if(f: OutputArg, body: &str) -> String {
+    if f == OutputArg::Xml {
+        body.to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// Run a wsman subcommand. `wsman enumerate` streams its JSON array into `out` (returning
+/// ""); the others return what to print.
 pub async fn run<T: Transport>(
     ops: &WsManOps<T>,
     c: &WsmanCommand,
     f: OutputArg,
+    out: &mut Sink,
 ) -> Result<String, Error> {
+    let client = ops.client();
     match c {
         WsmanCommand::Identify => {
-            let resp = ops
-                .send(identify::request(ops.settings(), ops.ids()), "identify")
+            let (id, raw) = client
+                .call("identify", identify::request, |st, body, lim| {
+                    identify::parse_with(st, body, lim).map(|id| (id, raw_if(f, body)))
+                })
                 .await?;
-            let id =
-                identify::parse(resp.status, &resp.body).map_err(|e| soap_error(e, "identify"))?;
             Ok(if f == OutputArg::Xml {
-                resp.body
+                raw
             } else {
                 pretty(&json!(format!("{id:?}")))
             })
@@ -91,11 +104,17 @@ pub async fn run<T: Transport>(
             let uri = resource_uri(class, namespace.as_deref());
             let sel = pairs(selectors, "selector")?;
             if f == OutputArg::Xml {
-                let resp = ops
-                    .send(get::request(ops.settings(), ops.ids(), &uri, &sel), "get")
+                let what = format!("get {class}");
+                let (_, raw) = client
+                    .call(
+                        &what,
+                        |s, ids| get::request(s, ids, &uri, &sel),
+                        |st, body, lim| {
+                            get::parse_with(st, body, lim).map(|e| (e, raw_if(f, body)))
+                        },
+                    )
                     .await?;
-                get::parse(resp.status, &resp.body).map_err(|e| soap_error(e, "get"))?;
-                return Ok(resp.body);
+                return Ok(raw);
             }
             Ok(pretty(&element_json(&ops.get(&uri, &sel).await?)))
         }
@@ -114,33 +133,39 @@ pub async fn run<T: Transport>(
                 }
                 None => format!("SELECT * FROM {class}"),
             };
-            if namespace.is_some() || f == OutputArg::Xml {
-                let uri = resource_uri("*", namespace.as_deref());
+            let uri = resource_uri("*", namespace.as_deref());
+            if f == OutputArg::Xml {
+                // The raw first reply, as the host sent it.
                 let req = enumerate::EnumerateRequest::new(
                     &uri,
                     Some(&query),
                     enumerate::EnumerationMode::Objects,
                 );
-                let resp = ops
-                    .send(req.to_request(ops.settings(), ops.ids()), "enumerate")
+                let (_, raw) = client
+                    .call(
+                        "enumerate",
+                        |s, ids| req.to_request(s, ids),
+                        |st, body, lim| {
+                            enumerate::parse_page_with(st, body, lim).map(|p| (p, raw_if(f, body)))
+                        },
+                    )
                     .await?;
-                let page = enumerate::parse_page(resp.status, &resp.body)
-                    .map_err(|e| soap_error(e, "enumerate"))?;
-                if f == OutputArg::Xml {
-                    return Ok(resp.body);
-                }
-                let items: Vec<Value> = page
-                    .items
-                    .iter()
-                    .filter_map(|i| i.instance.as_ref())
-                    .map(element_json)
-                    .collect();
-                return Ok(pretty(&Value::Array(items)));
+                return Ok(raw);
             }
-            let items = ops.query(&query).await?;
-            Ok(pretty(&Value::Array(
-                items.iter().map(element_json).collect(),
-            )))
+            let mut rows = JsonArray::new(out);
+            client
+                .enumerate(
+                    &uri,
+                    Some(&query),
+                    enumerate::EnumerationMode::Objects,
+                    &mut |item| match item.instance {
+                        Some(e) => rows.push(&element_json(&e)),
+                        None => Ok(()),
+                    },
+                )
+                .await?;
+            rows.finish()?;
+            Ok(String::new())
         }
         WsmanCommand::Invoke {
             class,
