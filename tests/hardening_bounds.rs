@@ -14,25 +14,13 @@ use hvremote::sim::server::{ServerOptions, SimServer};
 
 async fn export(port: u16, extra: &[&str]) -> (Option<i32>, serde_json::Value, Duration) {
     let start = Instant::now();
-    let out = tokio::process::Command::new(proxy::binary())
-        .args([
-            "-H",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "-u",
-            "admin",
-            "-q",
-        ])
-        .args(["-o", "json"])
-        .args(extra)
-        .args(["export", "web01", "--dest", "D:\\Exports"])
-        .env("HVREMOTE_PASSWORD", "Passw0rd!")
-        .env_remove("HVREMOTE_HOST")
-        .env_remove("HVREMOTE_USER")
-        .output()
-        .await
-        .unwrap();
+    let args = [
+        &["-o", "json"],
+        extra,
+        &["export", "web01", "--dest", "D:\\Exports"],
+    ]
+    .concat();
+    let out = proxy::run_cli(port, &args).await;
     let v = serde_json::from_slice(&out.stdout).unwrap_or_default();
     (out.status.code(), v, start.elapsed())
 }
@@ -181,24 +169,7 @@ async fn simulated_host_caps_open_connections() {
 
 /// `vms` by the binary against `sim` with `extra` flags: exit code and the JSON on stdout.
 async fn vms(port: u16, extra: &[&str]) -> (Option<i32>, String) {
-    let out = tokio::process::Command::new(proxy::binary())
-        .args([
-            "-H",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "-u",
-            "admin",
-        ])
-        .args(["-q", "-o", "json"])
-        .args(extra)
-        .arg("vms")
-        .env("HVREMOTE_PASSWORD", "Passw0rd!")
-        .env_remove("HVREMOTE_HOST")
-        .env_remove("HVREMOTE_USER")
-        .output()
-        .await
-        .unwrap();
+    let out = proxy::run_cli(port, &[&["-o", "json"], extra, &["vms"]].concat()).await;
     // Rows printed before a failure stay on stdout and the error goes to stderr; an error
     // before any row is the JSON error object on stdout.
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();

@@ -258,6 +258,28 @@ pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_hvremote")
 }
 
+/// Run the binary against the simulated host's account (`admin`) on 127.0.0.1:`port` with
+/// `-q`, the password in the environment only, and `args` after the connection flags.
+pub async fn run_cli(port: u16, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(binary())
+        .args([
+            "-H",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "-u",
+            "admin",
+            "-q",
+        ])
+        .args(args)
+        .env("HVREMOTE_PASSWORD", "Passw0rd!")
+        .env_remove("HVREMOTE_HOST")
+        .env_remove("HVREMOTE_USER")
+        .output()
+        .await
+        .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,26 +292,8 @@ mod tests {
             .await
             .unwrap();
         let proxy = start(sim.addr(), None).await;
-        let out = tokio::process::Command::new(binary())
-            .args(["-H", "127.0.0.1", "--port"])
-            .arg(proxy.addr.port().to_string())
-            .args([
-                "-u",
-                "admin",
-                "-q",
-                "-o",
-                "json",
-                "export",
-                "web01",
-                "--dest",
-                "D:\\Exports",
-            ])
-            .env("HVREMOTE_PASSWORD", "Passw0rd!")
-            .env_remove("HVREMOTE_HOST")
-            .env_remove("HVREMOTE_USER")
-            .output()
-            .await
-            .unwrap();
+        let args = ["-o", "json", "export", "web01", "--dest", "D:\\Exports"];
+        let out = run_cli(proxy.addr.port(), &args).await;
         assert_eq!(
             out.status.code(),
             Some(0),
