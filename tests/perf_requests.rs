@@ -108,6 +108,16 @@ async fn vms_failing_mid_listing_keeps_printed_rows_and_fails_cleanly() {
         json.stderr.starts_with("hvremote: list vms: ") && json.stderr.contains("malformed xml"),
         "{json:?}"
     );
+    // The error object is also the last line of stdout.
+    let last = json.stdout.trim_end().lines().last().unwrap_or("");
+    let err: serde_json::Value = serde_json::from_str(last).expect("last line is json");
+    assert_eq!(err["error"]["exit_code"], 1, "{last}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("list vms")
+    );
     let server = failing_host().await;
     let addr = server.addr().to_string();
     let text = e2e_support::hv_at(&addr, e2e_support::PASSWORD, &["-q", "vms"]).await;

@@ -57,8 +57,12 @@ pub fn main() -> ExitCode {
         Err(e) => {
             if out.wrote() {
                 // Part of a listing is already on stdout: the error goes to stderr (see
-                // `output`), whatever the format.
+                // `output`), and in JSON mode also as the last line of stdout.
                 eprintln!("{}", output::error_text(&e));
+                if format == OutputArg::Json {
+                    let line = serde_json::to_string(&output::error_json(&e)).unwrap_or_default();
+                    output::emit(&format!("\n{line}\n"));
+                }
             } else {
                 output::emit_error(&e, format);
             }

@@ -8,7 +8,8 @@
 //! in text mode it is `hvremote: <message>` on stderr. A listing that fails after rows were
 //! already written (JSON mode included) reports the error as text on stderr: stdout then holds a
 //! JSON array with no closing `]`, which no JSON parser accepts, so a script cannot mistake a
-//! partial listing for a complete one; the exit code tells what failed.
+//! partial listing for a complete one; the exit code tells what failed. In JSON mode the error
+//! object also follows on stdout as its own last line (compact), for scripts that read it there.
 
 use std::io::Write;
 
