@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::error::{Error, ErrorKind, Result};
 use crate::soap::{MessageIdSource, SoapError, UuidMessageIds};
 use crate::transport::{SoapRequest, Transport};
-use crate::wsman::enumerate::{self, EnumerateRequest, Page};
+use crate::wsman::enumerate::{self, EnumerateRequest, ItemView, Page};
 use crate::wsman::identify::{self, IdentifyResponse};
 use crate::wsman::invoke::{self, InvokeOutput, InvokeRequest, ParamValue};
 use crate::wsman::{self, FALLBACK_MAX_ENVELOPE_SIZE, Settings};
@@ -264,12 +264,59 @@ impl<T: Transport> WsManClient<T> {
             None => class_of(resource_uri),
         };
         let request = EnumerateRequest::new(resource_uri, filter, mode);
-        let mut page: Page = self
-            .call(
-                &what,
-                |s, ids| request.to_request(s, ids),
-                enumerate::parse_page_with,
-            )
+        self.enumerate_pages(
+            &what,
+            class,
+            resource_uri,
+            &request,
+            enumerate::parse_page_with,
+            on_item,
+        )
+        .await
+    }
+
+    /// [`WsManClient::enumerate`] of plain instances (a WQL `filter` on the `…/v2/*` URI) where
+    /// each item is read without building its tree and turned by `map` into what the caller
+    /// keeps (a row): the allocation-light path of listings such as `vms`. Every item counts
+    /// against `max_items`, whatever `map` makes of it.
+    pub async fn enumerate_mapped<R: Send>(
+        &self,
+        resource_uri: &str,
+        filter: Option<&str>,
+        map: &(dyn Fn(&ItemView<'_>) -> R + Sync),
+        on_item: &mut (dyn FnMut(R) -> Result<()> + Send),
+    ) -> Result<usize> {
+        let what = match filter {
+            Some(q) => format!("enumerate \"{q}\""),
+            None => format!("enumerate {}", class_of(resource_uri)),
+        };
+        let class = match filter {
+            Some(q) => wql_class(q).unwrap_or("the query"),
+            None => class_of(resource_uri),
+        };
+        let request = EnumerateRequest::new(resource_uri, filter, EnumerationMode::Objects);
+        self.enumerate_pages(
+            &what,
+            class,
+            resource_uri,
+            &request,
+            |status, body, limits| enumerate::parse_page_map(status, body, limits, &|v| map(&v)),
+            on_item,
+        )
+        .await
+    }
+
+    async fn enumerate_pages<R>(
+        &self,
+        what: &str,
+        class: &str,
+        resource_uri: &str,
+        request: &EnumerateRequest,
+        parse: impl Fn(u16, &str, &crate::xml::Limits) -> std::result::Result<Page<R>, SoapError> + Copy,
+        on_item: &mut (dyn FnMut(R) -> Result<()> + Send),
+    ) -> Result<usize> {
+        let mut page: Page<R> = self
+            .call(what, |s, ids| request.to_request(s, ids), parse)
             .await?;
         let (mut pages, mut count) = (1usize, 0usize);
         loop {
@@ -299,21 +346,22 @@ impl<T: Transport> WsManClient<T> {
                 )
             })?;
             page = self
-                .pull_page(&what, class, resource_uri, &context, &mut pages)
+                .pull_page(what, class, resource_uri, &context, &mut pages, parse)
                 .await?;
         }
     }
 
     /// Pull the next page, re-issuing the Pull after `w:TimedOut`; every response counts
     /// against `max_pages`.
-    async fn pull_page(
+    async fn pull_page<R>(
         &self,
         what: &str,
         class: &str,
         resource_uri: &str,
         context: &str,
         pages: &mut usize,
-    ) -> Result<Page> {
+        parse: impl Fn(u16, &str, &crate::xml::Limits) -> std::result::Result<Page<R>, SoapError>,
+    ) -> Result<Page<R>> {
         loop {
             if *pages >= self.options.max_pages {
                 self.abandon(resource_uri, Some(context), false).await;
@@ -332,7 +380,7 @@ impl<T: Transport> WsManClient<T> {
                             wsman::DEFAULT_MAX_ELEMENTS,
                         )
                     },
-                    enumerate::parse_page_with,
+                    &parse,
                 )
                 .await;
             match result {

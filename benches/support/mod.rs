@@ -85,11 +85,16 @@ pub fn reply(host: &mut Host, request: &str) -> String {
 
 /// The first page of `SELECT * FROM Msvm_ComputerSystem` at `max_envelope_size` bytes.
 pub fn enumeration_page(host: &mut Host, max_envelope_size: u32) -> String {
+    enumeration_page_for(host, max_envelope_size, "SELECT * FROM Msvm_ComputerSystem")
+}
+
+/// The host's first reply to the WQL `query` (optimized Enumerate, MaxEnvelopeSize as given).
+pub fn enumeration_page_for(host: &mut Host, max_envelope_size: u32, query: &str) -> String {
     let mut s = Settings::new(TO);
     s.max_envelope_size = max_envelope_size;
     let req = EnumerateRequest::new(
         &format!("{}*", hvremote::xml::ns::HYPERV_V2),
-        Some("SELECT * FROM Msvm_ComputerSystem"),
+        Some(query),
         Default::default(),
     )
     .to_request(&s, &UuidMessageIds)

@@ -26,8 +26,27 @@ fuzz_target!(|data: &[u8]| {
             hvremote::wsman::parse_response(status, text),
         ) {
             // The streaming reader and the full tree agree on every well-formed page.
-            assert_eq!(Ok(full), enumerate::page_from_envelope(&env));
+            assert_eq!(Ok(full.clone()), enumerate::page_from_envelope(&env));
+            // The allocation-light item views agree with the full page item by item.
+            let mut views = Vec::new();
+            let end = enumerate::for_each_view(status, text, &Default::default(), &mut |v| {
+                views.push(v);
+                Ok(())
+            })
+            .expect("a page the full reader accepts is accepted by the view reader");
+            assert_eq!(views.len(), full.items.len());
+            assert_eq!(end.context, full.context);
+            for (v, item) in views.iter().zip(&full.items) {
+                match v {
+                    enumerate::ItemView::Flat(f) => {
+                        assert!(item.epr.is_none());
+                        assert!(f.agrees_with(item.instance.as_ref().expect("instance")));
+                    }
+                    enumerate::ItemView::Item(i) => assert_eq!(i, item),
+                }
+            }
         }
+        let _ = enumerate::for_each_view(status, text, &tight, &mut |_| Ok(()));
         let _ = invoke::parse_output(status, text, None);
         let _ = invoke::parse_output(status, text, Some("ExportSystemDefinition"));
         let _ = identify::parse(status, text);

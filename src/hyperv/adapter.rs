@@ -142,6 +142,27 @@ impl<T: Transport> Ops for WsManOps<T> {
         })
     }
 
+    fn query_each_vm<'a>(
+        &'a self,
+        wql: &'a str,
+        sink: super::ops::VmSink<'a>,
+    ) -> BoxFuture<'a, Result<usize, Error>> {
+        Box::pin(async move {
+            let uri = classes::wql_uri();
+            self.client
+                .enumerate_mapped(
+                    &uri,
+                    Some(wql),
+                    &classes::vm_from_view,
+                    &mut |vm| match vm {
+                        Some(vm) => sink(vm),
+                        None => Ok(()),
+                    },
+                )
+                .await
+        })
+    }
+
     fn invoke<'a>(
         &'a self,
         uri: &'a str,

@@ -10,6 +10,10 @@
 use std::time::Duration;
 
 use super::model::{ConcreteJob, JobState, Snapshot, Vm, VmState, is_guid};
+use std::borrow::Cow;
+
+use crate::wsman::enumerate::ItemView;
+use crate::xml::stream::FlatElement;
 use crate::xml::{Element, ns};
 
 /// `Msvm_ComputerSystem`.
@@ -130,6 +134,48 @@ pub fn vm_from_instance(inst: &Element) -> Option<Vm> {
     })
 }
 
+/// [`prop`] on an item read without its tree (same matching, nil and wrapper rules); the text
+/// borrows the page unless the value is wrapped.
+pub fn flat_prop<'v>(inst: &'v FlatElement<'_>, name: &str) -> Option<Cow<'v, str>> {
+    let fragment = inst.ns.as_deref() == Some(ns::WSMAN) && inst.local == "XmlFragment";
+    let c = inst.children.iter().find(|c| {
+        c.local == name
+            && if fragment {
+                c.ns.is_none()
+            } else {
+                inst.ns.is_none() || c.ns == inst.ns
+            }
+    })?;
+    if c.nil {
+        return None;
+    }
+    Some(match c.elements.first() {
+        Some(i) => Cow::Owned(i.text_trim()),
+        None => Cow::Borrowed(c.text.trim()),
+    })
+}
+
+/// [`vm_from_instance`] on an enumerated item as the streaming reader hands it out: only the
+/// row's strings are allocated.
+pub fn vm_from_view(item: &ItemView<'_>) -> Option<Vm> {
+    let f = match item {
+        ItemView::Flat(f) => f,
+        ItemView::Item(i) => return vm_from_instance(i.instance.as_ref()?),
+    };
+    let id = flat_prop(f, "Name").filter(|n| is_guid(n))?;
+    let enabled_state = flat_prop(f, "EnabledState")
+        .and_then(|s| s.parse::<u16>().ok())
+        .unwrap_or(0);
+    Some(Vm {
+        name: flat_prop(f, "ElementName")
+            .map(Cow::into_owned)
+            .unwrap_or_default(),
+        id: id.into_owned(),
+        state: VmState(enabled_state),
+        enabled_state,
+    })
+}
+
 /// A checkpoint from an `Msvm_VirtualSystemSettingData` instance.
 pub fn snapshot_from_instance(inst: &Element) -> Option<Snapshot> {
     Some(Snapshot {
@@ -198,6 +244,34 @@ fn parse_xs_duration(rest: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vm_from_view_matches_vm_from_instance() {
+        use crate::wsman::enumerate::{for_each_view, parse_page};
+        let mut vms = 0;
+        for body in [
+            include_str!("../../fixtures/xml/enumerate_response_complete.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_fragments.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_complete_other_prefixes.xml"),
+            include_str!("../../fixtures/xml/pull_response_object_and_epr.xml"),
+        ] {
+            let owned: Vec<Option<Vm>> = parse_page(200, body)
+                .unwrap()
+                .items
+                .iter()
+                .map(|i| i.instance.as_ref().and_then(vm_from_instance))
+                .collect();
+            let mut viewed = Vec::new();
+            for_each_view(200, body, &Default::default(), &mut |v| {
+                viewed.push(vm_from_view(&v));
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(viewed, owned);
+            vms += owned.iter().flatten().count();
+        }
+        assert!(vms > 2, "the fixtures hold vms");
+    }
     use crate::xml::parse;
 
     const VM: &str = r#"<p:Msvm_ComputerSystem xmlns:p="http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/Msvm_ComputerSystem" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><p:ElementName>web01</p:ElementName><p:EnabledState>3</p:EnabledState><p:InstallDate xsi:nil="true"/><p:Name>5C9E2A17-3B4D-4F60-8A21-7D0E6B9C4F12</p:Name></p:Msvm_ComputerSystem>"#;

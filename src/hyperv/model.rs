@@ -288,13 +288,12 @@ impl JobObserver for CollectingObserver {
 
 /// Whether `s` is a GUID in the 8-4-4-4-12 hex form (what VM `Name`s are).
 pub fn is_guid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    let lens = [8usize, 4, 4, 4, 12];
-    groups.len() == lens.len()
-        && groups
-            .iter()
-            .zip(lens)
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    // 8-4-4-4-12 hex digits, checked byte by byte (it runs once per listed VM).
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 #[cfg(test)]

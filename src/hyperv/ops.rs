@@ -58,6 +58,9 @@ impl MethodOutput {
 /// released) and is returned by [`Ops::query_each`].
 pub type ItemSink<'a> = &'a mut (dyn FnMut(Element) -> Result<(), Error> + Send);
 
+/// Receives each VM of [`Ops::query_each_vm`]; an error stops the enumeration.
+pub type VmSink<'a> = &'a mut (dyn FnMut(super::model::Vm) -> Result<(), Error> + Send);
+
 /// The WS-Man operations used by the Hyper-V glue.
 pub trait Ops: Send + Sync {
     /// WS-Transfer Get of one instance.
@@ -85,6 +88,24 @@ pub trait Ops: Send + Sync {
                 sink(e)?;
             }
             Ok(n)
+        })
+    }
+
+    /// The VMs of a WQL query on `Msvm_ComputerSystem` (the host instance skipped), each handed
+    /// to `sink` as its page is read; returns how many items the host sent (host included).
+    /// The default reads [`Ops::query_each`] instances; the WS-Man implementation reads each
+    /// item without building its tree.
+    fn query_each_vm<'a>(
+        &'a self,
+        wql: &'a str,
+        sink: VmSink<'a>,
+    ) -> BoxFuture<'a, Result<usize, Error>> {
+        Box::pin(async move {
+            self.query_each(wql, &mut |e| match super::classes::vm_from_instance(&e) {
+                Some(vm) => sink(vm),
+                None => Ok(()),
+            })
+            .await
         })
     }
 

@@ -26,12 +26,9 @@ pub async fn each_vm(
     let mut n = 0;
     let mut sink_failed = false;
     let res = ops
-        .query_each(&wql, &mut |e| match vm_from_instance(&e) {
-            Some(vm) => {
-                n += 1;
-                sink(vm).inspect_err(|_| sink_failed = true)
-            }
-            None => Ok(()),
+        .query_each_vm(&wql, &mut |vm| {
+            n += 1;
+            sink(vm).inspect_err(|_| sink_failed = true)
         })
         .await;
     match res {

@@ -11,6 +11,10 @@
 
 use std::fmt;
 
+use hmac::digest::KeyInit;
+use hmac::digest::generic_array::GenericArray;
+use hmac::{Hmac, Mac};
+use md5::Md5;
 use rc4::StreamCipher;
 use rc4::consts::U16;
 use zeroize::Zeroizing;
@@ -18,6 +22,9 @@ use zeroize::Zeroizing;
 use super::NtlmError;
 use super::crypto::{Key16, ct_eq, hmac_md5, rc4, seal_key, sign_key};
 use super::wire::NegotiateFlags;
+
+/// Bytes decrypted and MACed together when sealing or unsealing (fits the L1 cache).
+const CHUNK: usize = 8192;
 
 /// Length of an NTLMSSP_MESSAGE_SIGNATURE.
 pub const SIGNATURE_LEN: usize = 16;
@@ -43,6 +50,21 @@ impl Direction {
     /// The 16-byte signature over `plaintext` at the current sequence number.
     fn signature(&mut self, plaintext: &[u8], key_exch: bool) -> [u8; SIGNATURE_LEN] {
         let mac = hmac_md5(&self.sign_key, &[&self.seq.to_le_bytes(), plaintext]);
+        self.signature_from(mac, key_exch)
+    }
+
+    /// An HMAC-MD5 under the signing key, already fed the sequence number.
+    fn mac(&self) -> Hmac<Md5> {
+        // The 16-byte key zero-padded to the block, as HMAC itself would (infallible).
+        let mut block = Zeroizing::new([0u8; 64]);
+        block[..16].copy_from_slice(&self.sign_key[..]);
+        let mut mac = <Hmac<Md5> as KeyInit>::new(GenericArray::from_slice(&block[..]));
+        mac.update(&self.seq.to_le_bytes());
+        mac
+    }
+
+    /// The signature from the MAC of the sequence number and the plaintext.
+    fn signature_from(&mut self, mac: Key16, key_exch: bool) -> [u8; SIGNATURE_LEN] {
         let mut checksum = [0u8; 8];
         checksum.copy_from_slice(&mac[..8]);
         if key_exch {
@@ -114,9 +136,15 @@ impl Session {
 
     /// Seals one message: returns (16-byte signature, ciphertext of the same length).
     pub fn seal(&mut self, plaintext: &[u8]) -> ([u8; SIGNATURE_LEN], Vec<u8>) {
+        // One pass in cache-sized chunks: MAC the plaintext chunk, then encrypt its copy.
         let mut data = plaintext.to_vec();
-        self.send.rc4.apply_keystream(&mut data);
-        let sig = self.send.signature(plaintext, self.key_exch());
+        let mut mac = self.send.mac();
+        for (plain, out) in plaintext.chunks(CHUNK).zip(data.chunks_mut(CHUNK)) {
+            mac.update(plain);
+            self.send.rc4.apply_keystream(out);
+        }
+        let mac: Key16 = mac.finalize().into_bytes().into();
+        let sig = self.send.signature_from(mac, self.key_exch());
         self.send.seq = self.send.seq.wrapping_add(1);
         (sig, data)
     }
@@ -126,9 +154,15 @@ impl Session {
         if signature.len() != SIGNATURE_LEN {
             return Err(NtlmError::malformed("message signature", "not 16 bytes"));
         }
+        // One pass in cache-sized chunks: decrypt a chunk, then MAC it while it is hot.
         let mut data = Zeroizing::new(ciphertext.to_vec());
-        self.recv.rc4.apply_keystream(&mut data);
-        let want = self.recv.signature(&data, self.key_exch());
+        let mut mac = self.recv.mac();
+        for chunk in data.chunks_mut(CHUNK) {
+            self.recv.rc4.apply_keystream(chunk);
+            mac.update(chunk);
+        }
+        let mac: Key16 = mac.finalize().into_bytes().into();
+        let want = self.recv.signature_from(mac, self.key_exch());
         if !ct_eq(&want, signature) {
             return Err(NtlmError::BadSignature);
         }

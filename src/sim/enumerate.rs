@@ -206,7 +206,8 @@ impl Host {
             0
         };
         let done = optimize && n == items.len();
-        let first: Vec<String> = items.iter().take(n).cloned().collect();
+        let ctx_text = if done { "" } else { id.as_str() };
+        let reply = enumerate_response(call, ctx_text, &items[..n], optimize);
         if !done {
             let ctx = Context {
                 id: id.clone(),
@@ -217,8 +218,7 @@ impl Host {
             };
             self.contexts.open.push(ctx);
         }
-        let ctx_text = if done { "" } else { id.as_str() };
-        Ok(enumerate_response(call, ctx_text, &first, optimize))
+        Ok(reply)
     }
 
     fn context_index(&self, body: Option<&Element>, local: &str) -> Result<usize, SimFault> {
@@ -253,25 +253,20 @@ impl Host {
             return Err(faults::timed_out());
         }
         ctx.pulled = true;
-        let rest = ctx.items.get(ctx.pos..).unwrap_or_default();
+        let start = ctx.pos;
+        let rest = ctx.items.get(start..).unwrap_or_default();
         let overhead = pull_response(call, Some(&ctx.id), &[], false, false);
         let n = page(rest, max, Self::room(call, &overhead))?;
-        let page_items: Vec<String> = rest.iter().take(n).cloned().collect();
+        let done = start + n >= ctx.items.len();
+        let wsman_items = self.state.config.variations.pull_items_in_wsman_ns;
+        // The page is written straight from the context's rendered items (no copies).
+        let ctx_text = (!done).then_some(ctx.id.as_str());
+        let reply = pull_response(call, ctx_text, &rest[..n], done, wsman_items);
         ctx.pos += n;
-        let done = ctx.pos >= ctx.items.len();
-        let id = ctx.id.clone();
         if done {
             self.contexts.open.remove(idx);
         }
-        let wsman_items = self.state.config.variations.pull_items_in_wsman_ns;
-        let ctx_text = (!done).then_some(id.as_str());
-        Ok(pull_response(
-            call,
-            ctx_text,
-            &page_items,
-            done,
-            wsman_items,
-        ))
+        Ok(reply)
     }
 
     pub(crate) fn release(&mut self, call: &Call<'_>) -> Result<String, SimFault> {

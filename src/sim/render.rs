@@ -49,7 +49,12 @@ fn write_value(w: &mut XmlWriter, name: &'static str, v: &Value) {
 
 fn sorted(inst: &Instance) -> Vec<&(&'static str, Value)> {
     let mut props: Vec<_> = inst.props.iter().collect();
-    props.sort_by_key(|(n, _)| n.to_ascii_lowercase());
+    // Case-insensitive order without a lowercased copy per comparison (stable, as before).
+    props.sort_by(|(a, _), (b, _)| {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    });
     props
 }
 
@@ -111,7 +116,8 @@ pub fn write_epr(w: &mut XmlWriter, inst: &Instance) {
 
 /// Render one enumeration item for a mode, as a standalone fragment.
 pub fn item(inst: &Instance, props: Option<&[String]>, mode: Mode) -> String {
-    let mut w = XmlWriter::with_capacity(2048);
+    // A property-list fragment is a few hundred bytes; the item is kept until it is pulled.
+    let mut w = XmlWriter::with_capacity(if props.is_some() { 384 } else { 2048 });
     match (mode, props) {
         (Mode::Epr, _) => write_epr(&mut w, inst),
         (Mode::ObjectAndEpr, p) => {

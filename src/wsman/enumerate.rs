@@ -9,7 +9,7 @@
 
 use crate::soap::{Envelope, Epr, MessageIdSource, SoapError};
 use crate::transport::SoapRequest;
-use crate::xml::stream::{Cursor, Token};
+use crate::xml::stream::{Cursor, FlatElement, Token};
 use crate::xml::{Element, Limits, ns};
 
 use super::{
@@ -58,15 +58,37 @@ pub struct EnumItem {
     pub epr: Option<Epr>,
 }
 
-/// One EnumerateResponse or PullResponse.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Page {
+/// One EnumerateResponse or PullResponse (items as [`EnumItem`]s, or whatever a caller of
+/// [`parse_page_map`] turns each item into).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<I = EnumItem> {
     /// The items, in document order.
-    pub items: Vec<EnumItem>,
+    pub items: Vec<I>,
     /// The most recent `n:EnumerationContext` (None when absent or empty).
     pub context: Option<String>,
     /// True when `EndOfSequence` was present: the enumeration is over.
     pub end_of_sequence: bool,
+}
+
+impl<I> Default for Page<I> {
+    fn default() -> Self {
+        Page {
+            items: Vec::new(),
+            context: None,
+            end_of_sequence: false,
+        }
+    }
+}
+
+/// One item as [`for_each_view`] hands it out: a plain instance (or `w:XmlFragment`) as a
+/// [`FlatElement`] whose property texts borrow the page, anything else (EPR modes, replies read
+/// by the full parser) as an owned [`EnumItem`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemView<'a> {
+    /// An instance or fragment, read without building its tree.
+    Flat(FlatElement<'a>),
+    /// Any other item.
+    Item(EnumItem),
 }
 
 /// An Enumerate request.
@@ -240,6 +262,50 @@ pub fn for_each_item(
     limits: &Limits,
     on_item: &mut dyn FnMut(EnumItem) -> Result<(), SoapError>,
 ) -> Result<PageEnd, SoapError> {
+    walk(status, body, limits, false, &mut |v| match v {
+        ItemView::Item(i) => on_item(i),
+        ItemView::Flat(_) => Err(SoapError::Missing("an owned item".into())),
+    })
+}
+
+/// [`for_each_item`] handing out [`ItemView`]s: instances and fragments are read as
+/// [`FlatElement`]s (text borrowed from `body`, no tree per item), which is what a listing
+/// that turns each item into a row needs. Same acceptance, limits and fault handling.
+pub fn for_each_view<'a>(
+    status: u16,
+    body: &'a str,
+    limits: &Limits,
+    on_item: &mut dyn FnMut(ItemView<'a>) -> Result<(), SoapError>,
+) -> Result<PageEnd, SoapError> {
+    walk(status, body, limits, true, on_item)
+}
+
+/// [`for_each_view`] collecting `map` of every item into a page.
+pub fn parse_page_map<R>(
+    status: u16,
+    body: &str,
+    limits: &Limits,
+    map: &dyn Fn(ItemView<'_>) -> R,
+) -> Result<Page<R>, SoapError> {
+    let mut items = Vec::new();
+    let end = for_each_view(status, body, limits, &mut |v| {
+        items.push(map(v));
+        Ok(())
+    })?;
+    Ok(Page {
+        items,
+        context: end.context,
+        end_of_sequence: end.end_of_sequence,
+    })
+}
+
+fn walk<'a>(
+    status: u16,
+    body: &'a str,
+    limits: &Limits,
+    flat: bool,
+    on_item: &mut dyn FnMut(ItemView<'a>) -> Result<(), SoapError>,
+) -> Result<PageEnd, SoapError> {
     let mut c = Cursor::new(body, limits)?;
     match c.next_token()? {
         Token::Start {
@@ -257,7 +323,7 @@ pub fn for_each_item(
             Token::Start { ns, local, empty } => {
                 if !seen_body && ns.as_deref() == Some(ns::SOAP) && local == "Body" {
                     seen_body = true;
-                    if !empty && read_body(&mut c, &mut end, &mut payload, on_item)? {
+                    if !empty && read_body(&mut c, &mut end, &mut payload, flat, on_item)? {
                         return slow_page(status, body, limits, on_item);
                     }
                 } else {
@@ -286,11 +352,12 @@ pub fn for_each_item(
 
 /// Read the children of `s:Body` (the cursor is just inside it) up to its end tag. Returns true
 /// when the Body holds a SOAP fault (the caller re-reads the reply with the full parser).
-fn read_body(
-    c: &mut Cursor<'_>,
+fn read_body<'a>(
+    c: &mut Cursor<'a>,
     end: &mut PageEnd,
     payload: &mut Option<String>,
-    on_item: &mut dyn FnMut(EnumItem) -> Result<(), SoapError>,
+    flat: bool,
+    on_item: &mut dyn FnMut(ItemView<'a>) -> Result<(), SoapError>,
 ) -> Result<bool, SoapError> {
     let inside = c.depth();
     loop {
@@ -302,14 +369,14 @@ fn read_body(
                         return Ok(true);
                     }
                     if payload.is_none() {
-                        *payload = Some(local.clone());
+                        *payload = Some(local.to_string());
                     }
                 }
                 let items =
                     local == "Items" && matches!(ns, Some(ns::WSMAN) | Some(ns::ENUMERATION));
                 if items {
                     if !empty {
-                        read_items(c, end, on_item)?;
+                        read_items(c, end, flat, on_item)?;
                     }
                 } else if is_eos(ns, &local) {
                     end.end_of_sequence = true;
@@ -331,15 +398,23 @@ fn read_body(
 }
 
 /// Hand out each child element of an `Items` element (the cursor is just inside it).
-fn read_items(
-    c: &mut Cursor<'_>,
+fn read_items<'a>(
+    c: &mut Cursor<'a>,
     end: &mut PageEnd,
-    on_item: &mut dyn FnMut(EnumItem) -> Result<(), SoapError>,
+    flat: bool,
+    on_item: &mut dyn FnMut(ItemView<'a>) -> Result<(), SoapError>,
 ) -> Result<(), SoapError> {
     loop {
         match c.next_token()? {
-            Token::Start { .. } => {
-                on_item(into_item(c.element()?)?)?;
+            Token::Start { ns, local, .. } => {
+                let ns = ns.as_deref();
+                let other = (ns == Some(ns::ADDRESSING) && local == "EndpointReference")
+                    || (ns == Some(ns::WSMAN) && local == "Item");
+                if flat && !other {
+                    on_item(ItemView::Flat(c.flat_element()?))?;
+                } else {
+                    on_item(ItemView::Item(into_item(c.element()?)?))?;
+                }
                 end.items += 1;
             }
             Token::End => return Ok(()),
@@ -354,17 +429,17 @@ fn read_items(
 }
 
 /// The full-tree reading of a page (faults and odd documents).
-fn slow_page(
+fn slow_page<'a>(
     status: u16,
     body: &str,
     limits: &Limits,
-    on_item: &mut dyn FnMut(EnumItem) -> Result<(), SoapError>,
+    on_item: &mut dyn FnMut(ItemView<'a>) -> Result<(), SoapError>,
 ) -> Result<PageEnd, SoapError> {
     let env = parse_response_with(status, body, limits)?;
     let page = page_from_envelope(&env)?;
     let items = page.items.len();
     for item in page.items {
-        on_item(item)?;
+        on_item(ItemView::Item(item))?;
     }
     Ok(PageEnd {
         context: page.context,
@@ -438,6 +513,49 @@ mod tests {
             .iter()
             .filter_map(|i| i.instance.as_ref()?.child_text(CS, "ElementName"))
             .collect()
+    }
+
+    #[test]
+    fn views_agree_with_the_owned_page_on_every_fixture() {
+        for body in [
+            include_str!("../../fixtures/xml/enumerate_response_complete.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_complete_other_prefixes.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_epr.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_fragments.xml"),
+            include_str!("../../fixtures/xml/enumerate_response_partial.xml"),
+            include_str!("../../fixtures/xml/pull_response_final.xml"),
+            include_str!("../../fixtures/xml/pull_response_object_and_epr.xml"),
+        ] {
+            let page = parse_page(200, body).unwrap();
+            let mut views = Vec::new();
+            let end = for_each_view(200, body, &Limits::default(), &mut |v| {
+                views.push(v);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(views.len(), page.items.len());
+            assert_eq!(
+                (end.context, end.end_of_sequence),
+                (page.context.clone(), page.end_of_sequence)
+            );
+            for (v, item) in views.iter().zip(&page.items) {
+                match v {
+                    ItemView::Flat(f) => {
+                        assert!(item.epr.is_none());
+                        assert!(f.agrees_with(item.instance.as_ref().unwrap()), "{f:?}");
+                    }
+                    ItemView::Item(i) => assert_eq!(i, item),
+                }
+            }
+            let mapped = parse_page_map(200, body, &Limits::default(), &|v| {
+                matches!(v, ItemView::Flat(_))
+            })
+            .unwrap();
+            assert_eq!(mapped.items.len(), page.items.len());
+        }
+        let fault = include_str!("../../fixtures/xml/fault_timed_out.xml");
+        let e = for_each_view(500, fault, &Limits::default(), &mut |_| Ok(())).unwrap_err();
+        assert!(matches!(e, SoapError::Fault(_)), "{e:?}");
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! attributes per element as the input is read. Comments, processing instructions and the XML
 //! declaration are skipped; a DOCTYPE is refused.
 
+use std::borrow::Cow;
+
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -18,22 +20,137 @@ use super::read::{Element, Limits, Node, NsUri, start_element};
 
 /// One step through a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Token {
+pub enum Token<'a> {
     /// A start tag (or an empty element, `empty` true: no matching [`Token::End`] follows).
     Start {
         /// Namespace URI (None when the element is in no namespace).
         ns: Option<NsUri>,
-        /// Local name.
-        local: String,
+        /// Local name (borrowed from the document).
+        local: Cow<'a, str>,
         /// True for `<x/>`.
         empty: bool,
     },
     /// An end tag.
     End,
     /// Text or CDATA inside the root element (unescaped).
-    Text(String),
+    Text(Cow<'a, str>),
     /// The end of a complete document.
     Eof,
+}
+
+/// One child of a [`FlatElement`]: a property with its text borrowed from the document where
+/// no entity had to be replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlatChild<'a> {
+    /// Namespace URI (None when the element is in no namespace).
+    pub ns: Option<NsUri>,
+    /// Local name.
+    pub local: Cow<'a, str>,
+    /// The direct text children, concatenated and unescaped (what [`Element::text`] returns).
+    pub text: Cow<'a, str>,
+    /// True when the element carries `xsi:nil="true"` (or `"1"`), as [`Element::is_nil`].
+    pub nil: bool,
+    /// Nested child elements (datetime wrappers, embedded references), built in full.
+    pub elements: Vec<Element>,
+}
+
+/// An element read by [`Cursor::flat_element`]: its name and its child elements as
+/// [`FlatChild`]ren. Text directly inside it and the children's attributes other than `xsi:nil`
+/// are not kept; everything is still checked as by a full parse (limits, namespace prefixes).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FlatElement<'a> {
+    /// Namespace URI (None when the element is in no namespace).
+    pub ns: Option<NsUri>,
+    /// Local name.
+    pub local: Cow<'a, str>,
+    /// The child elements in document order.
+    pub children: Vec<FlatChild<'a>>,
+}
+
+impl FlatElement<'_> {
+    /// True when this is what a full parse of the same element keeps in the view: same name,
+    /// and child by child the same name, text, nil flag and nested elements (tests and fuzzing).
+    pub fn agrees_with(&self, el: &Element) -> bool {
+        self.ns == el.ns
+            && self.local == el.local
+            && self.children.len() == el.elements().count()
+            && self.children.iter().zip(el.elements()).all(|(f, e)| {
+                f.ns == e.ns
+                    && f.local == e.local
+                    && f.text == e.text()
+                    && f.nil == e.is_nil()
+                    && f.elements.iter().eq(e.elements())
+            })
+    }
+}
+
+/// The local name of a start tag, borrowed from `input` when the reader did not copy it (the
+/// reader over a `&str` never does; the position is found from the slice's address).
+fn local_of<'a>(input: &'a str, s: &BytesStart<'_>) -> Result<Cow<'a, str>, XmlError> {
+    let name = s.local_name();
+    let bytes = name.as_ref();
+    let off = (bytes.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+    if let Some(b) = off
+        .checked_add(bytes.len())
+        .and_then(|end| input.get(off..end))
+        .filter(|b| b.as_bytes() == bytes)
+    {
+        return Ok(Cow::Borrowed(b));
+    }
+    std::str::from_utf8(bytes)
+        .map(|s| Cow::Owned(s.to_string()))
+        .map_err(malformed)
+}
+
+/// Check a start tag's attributes as [`start_element`] does (count limit, known prefixes,
+/// well-formed values) and return whether it carries a true `xsi:nil`.
+fn check_attrs(
+    reader: &NsReader<&[u8]>,
+    s: &BytesStart<'_>,
+    limits: &Limits,
+) -> Result<bool, XmlError> {
+    let mut nil = None;
+    let mut n = 0usize;
+    for a in s.attributes() {
+        let a = a.map_err(malformed)?;
+        if a.key.as_namespace_binding().is_some() {
+            continue;
+        }
+        if n >= limits.max_attributes {
+            return Err(XmlError::Limit(format!(
+                "more than {} attributes on one element (limit; raise it with --max-xml-attributes)",
+                limits.max_attributes
+            )));
+        }
+        n += 1;
+        let (res, local) = reader.resolve_attribute(a.key);
+        let is_xsi = match res {
+            ResolveResult::Bound(ns) => ns.as_ref() == super::ns::XSI.as_bytes(),
+            ResolveResult::Unbound => false,
+            ResolveResult::Unknown(p) if p == b"xml" => false,
+            ResolveResult::Unknown(p) => {
+                return Err(XmlError::Malformed(format!(
+                    "undeclared namespace prefix '{}'",
+                    String::from_utf8_lossy(&p)
+                )));
+            }
+        };
+        let value = a.unescape_value().map_err(malformed)?;
+        std::str::from_utf8(local.as_ref()).map_err(malformed)?;
+        if is_xsi && local.as_ref() == b"nil" && nil.is_none() {
+            nil = Some(matches!(value.trim(), "true" | "1"));
+        }
+    }
+    Ok(nil.unwrap_or(false))
+}
+
+/// Append `text` to a borrowed-if-possible text.
+fn append<'a>(to: &mut Cow<'a, str>, text: Cow<'a, str>) {
+    if to.is_empty() {
+        *to = text;
+    } else {
+        to.to_mut().push_str(&text);
+    }
 }
 
 /// The namespace URIs met so far in a document, so that each element shares one copy.
@@ -72,6 +189,7 @@ impl NsCache {
 
 /// A streaming reader over one document (see the module docs).
 pub struct Cursor<'a> {
+    input: &'a str,
     reader: NsReader<&'a [u8]>,
     limits: Limits,
     depth: usize,
@@ -118,6 +236,7 @@ impl<'a> Cursor<'a> {
         reader.config_mut().trim_text(false);
         reader.config_mut().check_end_names = true;
         Ok(Cursor {
+            input,
             reader,
             limits: *limits,
             depth: 0,
@@ -135,7 +254,7 @@ impl<'a> Cursor<'a> {
 
     /// The next token. Whitespace outside the root element is skipped; anything else there,
     /// a second root, unclosed elements at the end or a DOCTYPE is an error.
-    pub fn next_token(&mut self) -> Result<Token, XmlError> {
+    pub fn next_token(&mut self) -> Result<Token<'a>, XmlError> {
         self.pending = None;
         loop {
             let (res, ev) = self.reader.read_resolved_event().map_err(malformed)?;
@@ -161,7 +280,7 @@ impl<'a> Cursor<'a> {
                 Event::Text(t) => {
                     let text = t.unescape().map_err(malformed)?;
                     if self.depth > 0 {
-                        return Ok(Token::Text(text.into_owned()));
+                        return Ok(Token::Text(text));
                     }
                     if !text.trim().is_empty() {
                         return Err(XmlError::Malformed("text outside the root element".into()));
@@ -171,9 +290,13 @@ impl<'a> Cursor<'a> {
                     if self.depth == 0 {
                         return Err(XmlError::Malformed("cdata outside the root element".into()));
                     }
-                    let raw = c.into_inner();
-                    let text = std::str::from_utf8(&raw).map_err(malformed)?;
-                    return Ok(Token::Text(text.to_string()));
+                    let text = match c.into_inner() {
+                        Cow::Borrowed(b) => {
+                            Cow::Borrowed(std::str::from_utf8(b).map_err(malformed)?)
+                        }
+                        Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(malformed)?),
+                    };
+                    return Ok(Token::Text(text));
                 }
                 Event::DocType(_) => {
                     return Err(XmlError::Malformed(
@@ -201,14 +324,12 @@ impl<'a> Cursor<'a> {
         s: BytesStart<'a>,
         ns: Option<NsUri>,
         empty: bool,
-    ) -> Result<Token, XmlError> {
+    ) -> Result<Token<'a>, XmlError> {
         if self.depth >= self.limits.max_depth {
             return Err(depth_error(&self.limits));
         }
         self.root_seen = true;
-        let local = std::str::from_utf8(s.local_name().as_ref())
-            .map_err(malformed)?
-            .to_string();
+        let local = local_of(self.input, &s)?;
         if !empty {
             self.depth += 1;
         }
@@ -298,6 +419,100 @@ impl<'a> Cursor<'a> {
         result
     }
 
+    /// Read the element whose start tag [`Cursor::next_token`] has just returned as a
+    /// [`FlatElement`] (its child elements with their text borrowed from the document where
+    /// possible; grandchildren are built in full) and move past its end tag. This is the
+    /// allocation-light reading of an enumeration item. Called at any other time it is an error.
+    pub fn flat_element(&mut self) -> Result<FlatElement<'a>, XmlError> {
+        let (start, ns, empty) = self
+            .pending
+            .take()
+            .ok_or_else(|| XmlError::Malformed("no start tag to read an element from".into()))?;
+        check_attrs(&self.reader, &start, &self.limits)?;
+        let mut out = FlatElement {
+            ns,
+            local: local_of(self.input, &start)?,
+            children: Vec::new(),
+        };
+        if empty {
+            return Ok(out);
+        }
+        let mut in_child = false;
+        loop {
+            let (res, ev) = self.reader.read_resolved_event().map_err(malformed)?;
+            let (s, empty) = match ev {
+                Event::Start(s) => (s, false),
+                Event::Empty(s) => (s, true),
+                Event::End(_) => {
+                    self.depth -= 1;
+                    if in_child {
+                        in_child = false;
+                        continue;
+                    }
+                    return Ok(out);
+                }
+                Event::Text(t) => {
+                    if in_child && let Some(c) = out.children.last_mut() {
+                        append(&mut c.text, t.unescape().map_err(malformed)?);
+                    } else {
+                        t.unescape().map_err(malformed)?;
+                    }
+                    continue;
+                }
+                Event::CData(c) => {
+                    let text = match c.into_inner() {
+                        Cow::Borrowed(b) => {
+                            Cow::Borrowed(std::str::from_utf8(b).map_err(malformed)?)
+                        }
+                        Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(malformed)?),
+                    };
+                    if in_child && let Some(c) = out.children.last_mut() {
+                        append(&mut c.text, text);
+                    }
+                    continue;
+                }
+                Event::DocType(_) => {
+                    return Err(XmlError::Malformed(
+                        "document type declarations are not accepted".into(),
+                    ));
+                }
+                Event::Eof => {
+                    return Err(XmlError::Malformed(
+                        "unexpected end of document (unclosed elements)".into(),
+                    ));
+                }
+                _ => continue,
+            };
+            if self.depth >= self.limits.max_depth {
+                return Err(depth_error(&self.limits));
+            }
+            let ns = self.ns.resolve(&res)?;
+            if in_child {
+                if !empty {
+                    self.depth += 1;
+                }
+                self.pending = Some((s, ns, empty));
+                let el = self.element()?;
+                if let Some(c) = out.children.last_mut() {
+                    c.elements.push(el);
+                }
+                continue;
+            }
+            let nil = check_attrs(&self.reader, &s, &self.limits)?;
+            out.children.push(FlatChild {
+                ns,
+                local: local_of(self.input, &s)?,
+                text: Cow::Borrowed(""),
+                nil,
+                elements: Vec::new(),
+            });
+            if !empty {
+                self.depth += 1;
+                in_child = true;
+            }
+        }
+    }
+
     /// Skip the rest of the element whose start tag was just returned (nothing for `<x/>`).
     pub fn skip(&mut self) -> Result<(), XmlError> {
         let Some((_, _, empty)) = self.pending.take() else {
@@ -326,7 +541,7 @@ mod tests {
 
     const DOC: &str = r#"<?xml version="1.0"?><s:E xmlns:s="urn:s" xmlns="urn:d"><!-- c --><s:H><x>1</x></s:H><B><I a="1" s:b="2">t&amp;u<![CDATA[<v>]]><J/></I><I/></B></s:E>"#;
 
-    fn start(ns: &str, local: &str, empty: bool) -> Token {
+    fn start(ns: &str, local: &'static str, empty: bool) -> Token<'static> {
         Token::Start {
             ns: Some(ns.into()),
             local: local.into(),
@@ -356,6 +571,72 @@ mod tests {
         assert_eq!(c.next_token().unwrap(), Token::End);
         assert_eq!(c.depth(), 0);
         assert_eq!(c.next_token().unwrap(), Token::Eof);
+    }
+
+    #[test]
+    fn flat_elements_agree_with_parse_and_borrow_plain_text() {
+        let doc = r#"<s:E xmlns:s="urn:s" xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="urn:d"><B><I a="1"><N>web&amp;01</N> <M i:nil="true"/><D><c:Dt xmlns:c="urn:c">2024</c:Dt>x</D><T>a<![CDATA[<b>]]>c</T><P>plain</P></I></B><B/></s:E>"#;
+        let whole = super::super::parse(doc).unwrap();
+        let mut c = Cursor::new(doc, &Limits::default()).unwrap();
+        c.next_token().unwrap();
+        c.next_token().unwrap();
+        c.next_token().unwrap();
+        let f = c.flat_element().unwrap();
+        let i = whole
+            .child("urn:d", "B")
+            .unwrap()
+            .child("urn:d", "I")
+            .unwrap();
+        assert!(f.agrees_with(i), "{f:?}");
+        let texts: Vec<&str> = f.children.iter().map(|c| c.text.as_ref()).collect();
+        assert_eq!(texts, ["web&01", "", "x", "a<b>c", "plain"]);
+        assert!(f.children[1].nil && !f.children[0].nil);
+        assert!(matches!(f.children[4].text, Cow::Borrowed("plain")));
+        assert!(matches!(f.local, Cow::Borrowed("I")));
+        assert_eq!(f.children[2].elements[0].text(), "2024");
+        assert_eq!(c.next_token().unwrap(), Token::End);
+        assert_eq!(c.next_token().unwrap(), start("urn:d", "B", true));
+        assert!(c.flat_element().unwrap().children.is_empty());
+        assert!(c.flat_element().is_err(), "only right after a start tag");
+        assert_eq!(c.next_token().unwrap(), Token::End);
+        assert_eq!(c.next_token().unwrap(), Token::Eof);
+        // A changed text or name no longer agrees.
+        let mut other = f.clone();
+        other.children[4].text = Cow::Borrowed("other");
+        assert!(!other.agrees_with(i));
+    }
+
+    #[test]
+    fn flat_elements_keep_the_limits() {
+        let lim = Limits {
+            max_depth: 3,
+            ..Limits::default()
+        };
+        let mut c = Cursor::new("<a><b><c><d/></c></b></a>", &lim).unwrap();
+        c.next_token().unwrap();
+        c.next_token().unwrap();
+        let e = c.flat_element().unwrap_err();
+        assert!(e.to_string().contains("--max-xml-depth"), "{e}");
+        let lim = Limits {
+            max_attributes: 1,
+            ..Limits::default()
+        };
+        let mut c = Cursor::new(r#"<a><b><c x="1" y="2"/></b></a>"#, &lim).unwrap();
+        c.next_token().unwrap();
+        c.next_token().unwrap();
+        let e = c.flat_element().unwrap_err();
+        assert!(e.to_string().contains("--max-xml-attributes"), "{e}");
+        for bad in [
+            r#"<a><b><c q:x="1"/></b></a>"#,
+            "<a><b><c></d></b></a>",
+            "<a><b><c>&bogus;</c></b></a>",
+            "<a><b><c>",
+        ] {
+            let mut c = Cursor::new(bad, &Limits::default()).unwrap();
+            c.next_token().unwrap();
+            c.next_token().unwrap();
+            assert!(c.flat_element().is_err(), "{bad}");
+        }
     }
 
     #[test]

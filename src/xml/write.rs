@@ -26,6 +26,12 @@ pub fn is_xml_char(c: char) -> bool {
 
 /// Check that a string can be written as XML character data.
 pub fn check_text(s: &str) -> Result<(), XmlError> {
+    // Printable ASCII plus tab, LF and CR: the common case, decided without decoding.
+    if s.bytes()
+        .all(|b| (0x20..0x80).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        return Ok(());
+    }
     match s.chars().find(|&c| !is_xml_char(c)) {
         Some(c) => Err(XmlError::ForbiddenChar(c as u32)),
         None => Ok(()),
@@ -34,32 +40,42 @@ pub fn check_text(s: &str) -> Result<(), XmlError> {
 
 /// Escape `s` as element text (`&`, `<`, `>`, and CR so it survives line-end normalization).
 pub fn escape_text(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
+    escape_with(s, out, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'\r' => Some("&#xD;"),
+        _ => None,
+    })
 }
 
 /// Escape `s` as a double-quoted attribute value.
 pub fn escape_attr(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#x9;"),
-            '\n' => out.push_str("&#xA;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
+    escape_with(s, out, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&apos;"),
+        b'\t' => Some("&#x9;"),
+        b'\n' => Some("&#xA;"),
+        b'\r' => Some("&#xD;"),
+        _ => None,
+    })
+}
+
+/// Copy `s` to `out` in runs, replacing the (ASCII) bytes `rep` names: every replaced byte is
+/// ASCII, so each run ends on a character boundary.
+fn escape_with(s: &str, out: &mut String, rep: impl Fn(u8) -> Option<&'static str>) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if let Some(r) = rep(b) {
+            out.push_str(&s[last..i]);
+            out.push_str(r);
+            last = i + 1;
         }
     }
+    out.push_str(&s[last..]);
 }
 
 impl XmlWriter {
@@ -174,6 +190,22 @@ impl XmlWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_escaping_matches_char_by_char() {
+        let s = "é<a href='x'>\t\"&\r\n</a>ü€𝄞>";
+        let mut t = String::new();
+        escape_text(s, &mut t);
+        assert_eq!(t, "é&lt;a href='x'&gt;\t\"&amp;&#xD;\n&lt;/a&gt;ü€𝄞&gt;");
+        let mut a = String::new();
+        escape_attr(s, &mut a);
+        assert_eq!(
+            a,
+            "é&lt;a href=&apos;x&apos;&gt;&#x9;&quot;&amp;&#xD;&#xA;&lt;/a&gt;ü€𝄞&gt;"
+        );
+        assert!(check_text(s).is_ok() && check_text("ok\u{7f}").is_ok());
+        assert!(check_text("a\u{1}").is_err() && check_text("é\u{FFFE}").is_err());
+    }
     use proptest::prelude::*;
 
     #[test]
