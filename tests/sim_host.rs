@@ -518,3 +518,33 @@ fn open_contexts_are_limited_and_pulls_respect_max_envelope_size() {
     assert_eq!(total, 41);
     assert!(pages > 2, "{pages}");
 }
+
+#[test]
+fn repeated_listings_reuse_items_until_a_vm_changes_and_never_freeze_the_clock() {
+    let mut h = Host::new(SimConfig::demo());
+    let q = "SELECT Name, ElementName, EnabledState FROM Msvm_ComputerSystem";
+    let texts = |r: &SimResponse| -> Vec<String> {
+        items(&parse(r)).iter().map(|i| format!("{i:?}")).collect()
+    };
+    let first = texts(&wql(&mut h, secs(1), q));
+    let second = texts(&wql(&mut h, secs(50), q));
+    assert!(first.len() > 1);
+    assert_eq!(first, second);
+    h.state.vms[0].name = "renamed-vm".into();
+    h.state.vms[0].enabled_state = 9;
+    let third = texts(&wql(&mut h, secs(60), q));
+    assert!(third.iter().any(|t| t.contains("renamed-vm")));
+    assert_ne!(first, third);
+    // A running VM's OnTimeInMilliseconds must move on between listings.
+    let star = "SELECT * FROM Msvm_ComputerSystem WHERE EnabledState = 2";
+    let on_time = |r: &SimResponse| -> Vec<String> {
+        items(&parse(r))
+            .iter()
+            .filter_map(|i| i.child_local("OnTimeInMilliseconds").map(|p| p.text_trim()))
+            .collect()
+    };
+    let a = on_time(&wql(&mut h, secs(70), star));
+    let b = on_time(&wql(&mut h, secs(80), star));
+    assert!(!a.is_empty());
+    assert_ne!(a, b);
+}

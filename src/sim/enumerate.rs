@@ -10,8 +10,11 @@
 //! PullResponse: `n:EnumerationContext` (only while more remains) + `n:Items` +
 //! `n:EndOfSequence` (E2, E3). A context expires after [`CONTEXT_IDLE`] without use or once
 //! its last item was sent; at most [`MAX_CONTEXTS`] may be open.
+//! VMs' rendered `Msvm_ComputerSystem` items are kept across enumerations for the last
+//! (property list, mode) asked ([`ItemCache`]), so a repeated listing costs paging only.
 //! What it does not: `ASSOCIATORS OF`, selector or association filter dialects.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::associators;
@@ -20,6 +23,7 @@ use super::faults;
 use super::host::{Call, Host, class_of_uri};
 use super::model;
 use super::render::{self, Mode};
+use super::state::Vm;
 use super::wql;
 use crate::xml::{Element, ns};
 
@@ -36,7 +40,7 @@ const RELEASE_RESPONSE: &str = "http://schemas.xmlsoap.org/ws/2004/09/enumeratio
 #[derive(Debug)]
 struct Context {
     id: String,
-    items: Vec<String>,
+    items: Vec<Arc<str>>,
     pos: usize,
     last_used: Duration,
     pulled: bool,
@@ -47,6 +51,75 @@ struct Context {
 pub struct Contexts {
     open: Vec<Context>,
     next: u64,
+    cache: ItemCache,
+}
+
+/// A VM's rendered item and what it was rendered from.
+#[derive(Debug)]
+struct CachedItem {
+    guid: String,
+    name: String,
+    enabled_state: u16,
+    text: Arc<str>,
+}
+
+/// VMs' rendered `Msvm_ComputerSystem` items for one (property list, mode), by VM index.
+///
+/// An entry is used only while the VM at that index still has the same GUID, name and
+/// EnabledState (otherwise it is rendered again); items that depend on the time (a running
+/// VM's `OnTimeInMilliseconds`) are never kept. Memory is bounded: one item per VM for one
+/// key; asking for another key drops the old items.
+#[derive(Debug, Default)]
+pub struct ItemCache {
+    key: Option<(Option<Vec<String>>, Mode)>,
+    items: Vec<Option<CachedItem>>,
+}
+
+impl ItemCache {
+    fn select(&mut self, props: Option<&[String]>, mode: Mode, vms: usize) {
+        let same = self
+            .key
+            .as_ref()
+            .is_some_and(|(p, m)| *m == mode && p.as_deref() == props);
+        if !same {
+            self.key = Some((props.map(<[String]>::to_vec), mode));
+            self.items.clear();
+        }
+        self.items.resize_with(vms, || None);
+    }
+
+    fn get(&self, i: usize, vm: &Vm) -> Option<Arc<str>> {
+        let c = self.items.get(i)?.as_ref()?;
+        (c.enabled_state == vm.enabled_state && c.guid == vm.guid && c.name == vm.name)
+            .then(|| c.text.clone())
+    }
+
+    fn put(&mut self, i: usize, vm: &Vm, text: Arc<str>) {
+        if let Some(slot) = self.items.get_mut(i) {
+            *slot = Some(CachedItem {
+                guid: vm.guid.clone(),
+                name: vm.name.clone(),
+                enabled_state: vm.enabled_state,
+                text,
+            });
+        }
+    }
+
+    /// Number of items kept.
+    pub fn len(&self) -> usize {
+        self.items.iter().filter(|i| i.is_some()).count()
+    }
+
+    /// True when no item is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// True when a VM's item does not depend on the time: `OnTimeInMilliseconds` (in `SELECT *`
+/// or named) counts up while the VM runs.
+fn timeless(vm: &Vm, props: Option<&[String]>) -> bool {
+    vm.enabled_state != 2 || props.is_some_and(|p| !p.iter().any(|n| n == "OnTimeInMilliseconds"))
 }
 
 impl Contexts {
@@ -88,7 +161,7 @@ fn mode(e: &Element) -> Result<Mode, SimFault> {
 }
 
 /// Greedy page: as many items as MaxElements and the envelope size allow.
-fn page(items: &[String], max: usize, room: usize) -> Result<usize, SimFault> {
+fn page(items: &[Arc<str>], max: usize, room: usize) -> Result<usize, SimFault> {
     let mut used = 0;
     let mut n = 0;
     for it in items.iter().take(max) {
@@ -107,7 +180,7 @@ fn page(items: &[String], max: usize, room: usize) -> Result<usize, SimFault> {
 }
 
 impl Host {
-    fn query_items(&self, call: &Call<'_>, en: &Element) -> Result<Vec<String>, SimFault> {
+    fn query_items(&mut self, call: &Call<'_>, en: &Element) -> Result<Vec<Arc<str>>, SimFault> {
         let uri = call.req.resource_uri.as_deref().unwrap_or_default();
         let star = uri.eq_ignore_ascii_case(&format!("{}*", ns::HYPERV_V2));
         let uri_class = if star {
@@ -135,7 +208,10 @@ impl Host {
                         .state
                         .associators(&a)
                         .map_err(|e| faults::cannot_process_filter(&e))?;
-                    return Ok(found.iter().map(|i| render::item(i, None, mode)).collect());
+                    return Ok(found
+                        .iter()
+                        .map(|i| render::item(i, None, mode).into())
+                        .collect());
                 }
                 let text = f.text();
                 let parsed = wql::parse(&text)
@@ -165,13 +241,59 @@ impl Host {
             },
         };
         let class = model::canonical_class(&query.class).unwrap_or(model::COMPUTER_SYSTEM);
+        if class == model::COMPUTER_SYSTEM {
+            return Ok(self.computer_system_items(&query, mode, call.now));
+        }
         Ok(self
             .state
             .instances(class, call.now)
             .iter()
             .filter(|i| query.matches(i))
-            .map(|i| render::item(i, query.props.as_deref(), mode))
+            .map(|i| render::item(i, query.props.as_deref(), mode).into())
             .collect())
+    }
+
+    /// The host's and the VMs' items, in the order of `State::instances`, taking VMs' items
+    /// from the [`ItemCache`] where they are still valid (no instance is built for a kept
+    /// item unless a WHERE condition needs it).
+    fn computer_system_items(
+        &mut self,
+        query: &wql::Query,
+        mode: Mode,
+        now: Duration,
+    ) -> Vec<Arc<str>> {
+        let props = query.props.as_deref();
+        let cache = &mut self.contexts.cache;
+        cache.select(props, mode, self.state.vms.len());
+        let mut out = Vec::with_capacity(self.state.vms.len() + 1);
+        let host = self.state.host_instance();
+        if query.matches(&host) {
+            out.push(render::item(&host, props, mode).into());
+        }
+        for (i, vm) in self.state.vms.iter().enumerate() {
+            let keep = timeless(vm, props);
+            let hit = if keep { cache.get(i, vm) } else { None };
+            if let (Some(t), None) = (&hit, &query.cond) {
+                out.push(t.clone());
+                continue;
+            }
+            let inst = self.state.vm_instance(vm, now);
+            if !query.matches(&inst) {
+                continue;
+            }
+            let text: Arc<str> = match hit {
+                Some(t) => t,
+                None => {
+                    let t: Arc<str> = render::item(&inst, props, mode).into();
+                    if keep {
+                        cache.put(i, vm, t.clone());
+                    }
+                    t
+                }
+            };
+            out.push(text);
+        }
+        out
     }
 
     fn room(call: &Call<'_>, overhead: &str) -> usize {
@@ -276,7 +398,7 @@ impl Host {
     }
 }
 
-fn enumerate_response(call: &Call<'_>, ctx: &str, items: &[String], with_items: bool) -> String {
+fn enumerate_response(call: &Call<'_>, ctx: &str, items: &[Arc<str>], with_items: bool) -> String {
     let done = with_items && ctx.is_empty();
     envelope::envelope(Some(ENUMERATE_RESPONSE), call.ids, |w| {
         w.start("n:EnumerateResponse")
@@ -298,7 +420,7 @@ fn enumerate_response(call: &Call<'_>, ctx: &str, items: &[String], with_items: 
 fn pull_response(
     call: &Call<'_>,
     ctx: Option<&str>,
-    items: &[String],
+    items: &[Arc<str>],
     done: bool,
     wsman_items: bool,
 ) -> String {

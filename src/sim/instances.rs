@@ -78,7 +78,8 @@ impl State {
         Value::Datetime(model::xs_datetime(self.config.start_unix_secs, at))
     }
 
-    fn host_instance(&self) -> Instance {
+    /// The host's own `Msvm_ComputerSystem`.
+    pub(crate) fn host_instance(&self) -> Instance {
         let h = &self.config.host_name;
         Instance {
             class: model::COMPUTER_SYSTEM,
@@ -100,7 +101,8 @@ impl State {
         }
     }
 
-    fn vm_instance(&self, vm: &Vm, now: Duration) -> Instance {
+    /// A VM's `Msvm_ComputerSystem` at `now`.
+    pub(crate) fn vm_instance(&self, vm: &Vm, now: Duration) -> Instance {
         let running = vm.enabled_state == 2;
         Instance {
             class: model::COMPUTER_SYSTEM,
