@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 
 use quick_xml::NsReader;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesStart, BytesText, Event};
 use quick_xml::name::ResolveResult;
 
 use super::XmlError;
@@ -102,6 +102,28 @@ fn local_of<'a>(input: &'a str, s: &BytesStart<'_>) -> Result<Cow<'a, str>, XmlE
         .map_err(malformed)
 }
 
+/// `bytes` as the slice of `input` they are, when they are one (no UTF-8 check needed then).
+fn slice_of<'a>(input: &'a str, bytes: &[u8]) -> Option<&'a str> {
+    let off = (bytes.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+    let end = off.checked_add(bytes.len())?;
+    // Same address and length: the bytes are that part of `input` (an `as_bytes` view of a
+    // `&str` slice cut at markup characters, so on character boundaries; `get` checks that).
+    input
+        .get(off..end)
+        .filter(|s| s.as_ptr() == bytes.as_ptr() && s.len() == bytes.len())
+}
+
+/// A text node's content, unescaped as [`BytesText::unescape`] does, borrowed from `input`
+/// without a second UTF-8 check when no entity is in it.
+fn text_of<'a>(input: &'a str, t: &BytesText<'_>) -> Result<Cow<'a, str>, XmlError> {
+    let bytes: &[u8] = t;
+    match slice_of(input, bytes) {
+        Some(s) if !s.as_bytes().contains(&b'&') => Ok(Cow::Borrowed(s)),
+        Some(s) => quick_xml::escape::unescape(s).map_err(malformed),
+        None => Ok(Cow::Owned(t.unescape().map_err(malformed)?.into_owned())),
+    }
+}
+
 /// Check a start tag's attributes as [`start_element`] does (count limit, known prefixes,
 /// well-formed values) and return whether it carries a true `xsi:nil`.
 fn check_attrs(
@@ -109,6 +131,9 @@ fn check_attrs(
     s: &BytesStart<'_>,
     limits: &Limits,
 ) -> Result<bool, XmlError> {
+    if s.attributes_raw().iter().all(u8::is_ascii_whitespace) {
+        return Ok(false);
+    }
     let mut nil = None;
     let mut n = 0usize;
     for a in s.attributes() {
@@ -278,7 +303,7 @@ impl<'a> Cursor<'a> {
                     return Ok(Token::End);
                 }
                 Event::Text(t) => {
-                    let text = t.unescape().map_err(malformed)?;
+                    let text = text_of(self.input, &t)?;
                     if self.depth > 0 {
                         return Ok(Token::Text(text));
                     }
@@ -452,10 +477,9 @@ impl<'a> Cursor<'a> {
                     return Ok(out);
                 }
                 Event::Text(t) => {
+                    let text = text_of(self.input, &t)?;
                     if in_child && let Some(c) = out.children.last_mut() {
-                        append(&mut c.text, t.unescape().map_err(malformed)?);
-                    } else {
-                        t.unescape().map_err(malformed)?;
+                        append(&mut c.text, text);
                     }
                     continue;
                 }
