@@ -137,7 +137,16 @@ pub fn vm_from_instance(inst: &Element) -> Option<Vm> {
 /// [`prop`] on an item read without its tree (same matching, nil and wrapper rules); the text
 /// borrows the page unless the value is wrapped.
 pub fn flat_prop<'v>(inst: &'v FlatElement<'_>, name: &str) -> Option<Cow<'v, str>> {
-    let fragment = inst.ns.as_deref() == Some(ns::WSMAN) && inst.local == "XmlFragment";
+    flat_prop_in(inst, is_fragment(inst), name)
+}
+
+/// True for a `w:XmlFragment` item (the local name is compared first: it is the cheap test).
+fn is_fragment(inst: &FlatElement<'_>) -> bool {
+    inst.local == "XmlFragment" && inst.ns.as_deref() == Some(ns::WSMAN)
+}
+
+/// [`flat_prop`] with [`is_fragment`] already known (a row reads several properties).
+fn flat_prop_in<'v>(inst: &'v FlatElement<'_>, fragment: bool, name: &str) -> Option<Cow<'v, str>> {
     let c = inst.children.iter().find(|c| {
         c.local == name
             && if fragment {
@@ -162,12 +171,13 @@ pub fn vm_from_view(item: &ItemView<'_>) -> Option<Vm> {
         ItemView::Flat(f) => f,
         ItemView::Item(i) => return vm_from_instance(i.instance.as_ref()?),
     };
-    let id = flat_prop(f, "Name").filter(|n| is_guid(n))?;
-    let enabled_state = flat_prop(f, "EnabledState")
+    let fragment = is_fragment(f);
+    let id = flat_prop_in(f, fragment, "Name").filter(|n| is_guid(n))?;
+    let enabled_state = flat_prop_in(f, fragment, "EnabledState")
         .and_then(|s| s.parse::<u16>().ok())
         .unwrap_or(0);
     Some(Vm {
-        name: flat_prop(f, "ElementName")
+        name: flat_prop_in(f, fragment, "ElementName")
             .map(Cow::into_owned)
             .unwrap_or_default(),
         id: id.into_owned(),

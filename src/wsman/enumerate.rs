@@ -408,8 +408,9 @@ fn read_items<'a>(
         match c.next_token()? {
             Token::Start { ns, local, .. } => {
                 let ns = ns.as_deref();
-                let other = (ns == Some(ns::ADDRESSING) && local == "EndpointReference")
-                    || (ns == Some(ns::WSMAN) && local == "Item");
+                // Local names first: the cheap test (most items are neither).
+                let other = (local == "EndpointReference" && ns == Some(ns::ADDRESSING))
+                    || (local == "Item" && ns == Some(ns::WSMAN));
                 if flat && !other {
                     on_item(ItemView::Flat(c.flat_element()?))?;
                 } else {
