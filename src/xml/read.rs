@@ -7,10 +7,6 @@
 //!
 //! Hostile input is bounded by [`Limits`]: total size, nesting depth, attributes per element.
 
-use quick_xml::NsReader;
-use quick_xml::events::BytesStart;
-use quick_xml::name::ResolveResult;
-
 use super::XmlError;
 use super::stream::Token;
 
@@ -182,62 +178,6 @@ pub fn parse_with_limits(input: &str, limits: &Limits) -> Result<Element, XmlErr
             }
         }
     }
-}
-
-pub(super) fn start_element(
-    reader: &NsReader<&[u8]>,
-    s: &BytesStart<'_>,
-    ns: Option<NsUri>,
-    limits: &Limits,
-    cache: &mut super::stream::NsCache,
-) -> Result<Element, XmlError> {
-    let local = std::str::from_utf8(s.local_name().as_ref())
-        .map_err(|e| XmlError::Malformed(e.to_string()))?
-        .to_string();
-    let mut attrs = Vec::new();
-    for a in s.attributes() {
-        let a = a.map_err(|e| XmlError::Malformed(e.to_string()))?;
-        let key = a.key;
-        if key.as_namespace_binding().is_some() {
-            continue;
-        }
-        if attrs.len() >= limits.max_attributes {
-            return Err(XmlError::Limit(format!(
-                "more than {} attributes on one element (limit; raise it with --max-xml-attributes)",
-                limits.max_attributes
-            )));
-        }
-        let (res, local_name) = reader.resolve_attribute(key);
-        let ans = match res {
-            ResolveResult::Bound(n) => Some(cache.uri(n.as_ref())?),
-            ResolveResult::Unbound => None,
-            ResolveResult::Unknown(p) => {
-                if p == b"xml" {
-                    Some(cache.uri(super::ns::XML.as_bytes())?)
-                } else {
-                    return Err(XmlError::Malformed(format!(
-                        "undeclared namespace prefix '{}'",
-                        String::from_utf8_lossy(&p)
-                    )));
-                }
-            }
-        };
-        let value = a
-            .unescape_value()
-            .map_err(|e| XmlError::Malformed(e.to_string()))?
-            .into_owned();
-        attrs.push(Attribute {
-            ns: ans,
-            local: String::from_utf8_lossy(local_name.as_ref()).into_owned(),
-            value,
-        });
-    }
-    Ok(Element {
-        ns,
-        local,
-        attrs,
-        children: Vec::new(),
-    })
 }
 
 #[cfg(test)]

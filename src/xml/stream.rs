@@ -11,12 +11,11 @@
 
 use std::borrow::Cow;
 
-use quick_xml::NsReader;
+use quick_xml::Reader;
 use quick_xml::events::{BytesStart, BytesText, Event};
-use quick_xml::name::ResolveResult;
 
 use super::XmlError;
-use super::read::{Element, Limits, Node, NsUri, start_element};
+use super::read::{Attribute, Element, Limits, Node, NsUri};
 
 /// One step through a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,51 +123,6 @@ fn text_of<'a>(input: &'a str, t: &BytesText<'_>) -> Result<Cow<'a, str>, XmlErr
     }
 }
 
-/// Check a start tag's attributes as [`start_element`] does (count limit, known prefixes,
-/// well-formed values) and return whether it carries a true `xsi:nil`.
-fn check_attrs(
-    reader: &NsReader<&[u8]>,
-    s: &BytesStart<'_>,
-    limits: &Limits,
-) -> Result<bool, XmlError> {
-    if s.attributes_raw().iter().all(u8::is_ascii_whitespace) {
-        return Ok(false);
-    }
-    let mut nil = None;
-    let mut n = 0usize;
-    for a in s.attributes() {
-        let a = a.map_err(malformed)?;
-        if a.key.as_namespace_binding().is_some() {
-            continue;
-        }
-        if n >= limits.max_attributes {
-            return Err(XmlError::Limit(format!(
-                "more than {} attributes on one element (limit; raise it with --max-xml-attributes)",
-                limits.max_attributes
-            )));
-        }
-        n += 1;
-        let (res, local) = reader.resolve_attribute(a.key);
-        let is_xsi = match res {
-            ResolveResult::Bound(ns) => ns.as_ref() == super::ns::XSI.as_bytes(),
-            ResolveResult::Unbound => false,
-            ResolveResult::Unknown(p) if p == b"xml" => false,
-            ResolveResult::Unknown(p) => {
-                return Err(XmlError::Malformed(format!(
-                    "undeclared namespace prefix '{}'",
-                    String::from_utf8_lossy(&p)
-                )));
-            }
-        };
-        let value = a.unescape_value().map_err(malformed)?;
-        std::str::from_utf8(local.as_ref()).map_err(malformed)?;
-        if is_xsi && local.as_ref() == b"nil" && nil.is_none() {
-            nil = Some(matches!(value.trim(), "true" | "1"));
-        }
-    }
-    Ok(nil.unwrap_or(false))
-}
-
 /// Append `text` to a borrowed-if-possible text.
 fn append<'a>(to: &mut Cow<'a, str>, text: Cow<'a, str>) {
     if to.is_empty() {
@@ -188,39 +142,84 @@ pub(super) struct NsCache {
 const NS_CACHE_MAX: usize = 32;
 
 impl NsCache {
-    /// The shared URI for `bytes`.
-    pub(super) fn uri(&mut self, bytes: &[u8]) -> Result<NsUri, XmlError> {
-        if let Some((_, u)) = self.seen.iter().find(|(b, _)| b.as_slice() == bytes) {
-            return Ok(u.clone());
+    /// The shared URI for `s`.
+    fn uri(&mut self, s: &str) -> NsUri {
+        if let Some((_, u)) = self.seen.iter().find(|(b, _)| b.as_slice() == s.as_bytes()) {
+            return u.clone();
         }
-        let u: NsUri = std::str::from_utf8(bytes).map_err(malformed)?.into();
+        let u: NsUri = s.into();
         if self.seen.len() < NS_CACHE_MAX {
-            self.seen.push((bytes.to_vec(), u.clone()));
+            self.seen.push((s.as_bytes().to_vec(), u.clone()));
         }
-        Ok(u)
+        u
     }
+}
 
-    fn resolve(&mut self, res: &ResolveResult<'_>) -> Result<Option<NsUri>, XmlError> {
-        match res {
-            ResolveResult::Bound(ns) => self.uri(ns.as_ref()).map(Some),
-            ResolveResult::Unbound => Ok(None),
-            ResolveResult::Unknown(p) => Err(XmlError::Malformed(format!(
-                "undeclared namespace prefix '{}'",
-                String::from_utf8_lossy(p)
-            ))),
-        }
+/// One namespace declaration in scope: `prefix` (empty for the default namespace) bound to
+/// `value` (empty: the default namespace undeclared, or a prefix unbound), made on an element
+/// at nesting `level`; `uri` is the shared URI once something has been resolved to it.
+struct Binding<'a> {
+    prefix: &'a str,
+    value: Cow<'a, str>,
+    level: usize,
+    uri: Option<NsUri>,
+}
+
+/// An attribute of the start tag just read that is not a namespace declaration: its qualified
+/// name and its value as written (entities not yet replaced), both slices of the document.
+#[derive(Clone, Copy)]
+struct RawAttr<'a> {
+    key: &'a str,
+    value: &'a str,
+}
+
+/// Where a prefix leads: no namespace, a declaration in scope, or the built-in `xml` prefix.
+enum Scope {
+    NoNamespace,
+    At(usize),
+    Xml,
+}
+
+/// The namespace URI that may not be bound to any prefix (Namespaces in XML, section 3).
+const XMLNS_URI: &str = "http://www.w3.org/2000/xmlns/";
+
+/// XML whitespace.
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// `name` split at its first colon into (prefix, local name).
+fn split_qname(name: &str) -> (Option<&str>, &str) {
+    match name.split_once(':') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, name),
+    }
+}
+
+/// An entity-replaced attribute value, borrowed when there is no `&` in it.
+fn unescape_value(v: &str) -> Result<Cow<'_, str>, XmlError> {
+    if v.as_bytes().contains(&b'&') {
+        quick_xml::escape::unescape(v).map_err(malformed)
+    } else {
+        Ok(Cow::Borrowed(v))
     }
 }
 
 /// A streaming reader over one document (see the module docs).
 pub struct Cursor<'a> {
     input: &'a str,
-    reader: NsReader<&'a [u8]>,
+    reader: Reader<&'a [u8]>,
     limits: Limits,
     depth: usize,
     root_seen: bool,
     pending: Option<(BytesStart<'a>, Option<NsUri>, bool)>,
     ns: NsCache,
+    /// Namespace declarations in scope, innermost last.
+    scopes: Vec<Binding<'a>>,
+    /// The other attributes of the last start tag read.
+    attrs: Vec<RawAttr<'a>>,
+    /// Every attribute name of the last start tag read (duplicate check).
+    keys: Vec<&'a str>,
     scratch: Vec<Node>,
 }
 
@@ -257,7 +256,7 @@ impl<'a> Cursor<'a> {
                 limits.max_bytes
             )));
         }
-        let mut reader = NsReader::from_str(input);
+        let mut reader = Reader::from_str(input);
         reader.config_mut().trim_text(false);
         reader.config_mut().check_end_names = true;
         Ok(Cursor {
@@ -268,7 +267,252 @@ impl<'a> Cursor<'a> {
             root_seen: false,
             pending: None,
             ns: NsCache::default(),
+            scopes: Vec::new(),
+            attrs: Vec::new(),
+            keys: Vec::new(),
             scratch: Vec::new(),
+        })
+    }
+
+    /// The next event, after leaving the namespace scopes of the elements that have ended (and
+    /// of the empty element read last).
+    fn read(&mut self) -> Result<Event<'a>, XmlError> {
+        while self.scopes.last().is_some_and(|b| b.level > self.depth) {
+            self.scopes.pop();
+        }
+        self.reader.read_event().map_err(malformed)
+    }
+
+    /// Take in a start tag read at the current depth: check its attributes (well-formed, unique,
+    /// within the limit), bring its namespace declarations into scope, keep its other
+    /// attributes for [`Cursor::attributes`] / [`Cursor::nil`], and resolve its name.
+    fn open(&mut self, s: &BytesStart<'a>) -> Result<Option<NsUri>, XmlError> {
+        self.attrs.clear();
+        let raw = s.attributes_raw();
+        if !raw.iter().all(|b| is_ws(*b)) {
+            let raw = slice_of(self.input, raw)
+                .ok_or_else(|| XmlError::Malformed("attributes outside the document".into()))?;
+            self.scan_attributes(raw)?;
+        }
+        let name = slice_of(self.input, s.name().into_inner())
+            .ok_or_else(|| XmlError::Malformed("element name outside the document".into()))?;
+        let (prefix, _) = split_qname(name);
+        let at = self.lookup(prefix, true)?;
+        Ok(self.uri_of(at))
+    }
+
+    /// Read the attribute list of a start tag (everything after its name).
+    fn scan_attributes(&mut self, raw: &'a str) -> Result<(), XmlError> {
+        let b = raw.as_bytes();
+        let level = self.depth + 1;
+        self.keys.clear();
+        let mut i = 0;
+        loop {
+            let before = i;
+            while i < b.len() && is_ws(b[i]) {
+                i += 1;
+            }
+            if i == b.len() {
+                break;
+            }
+            if i == before {
+                return Err(XmlError::Malformed(
+                    "attributes must be separated by whitespace".into(),
+                ));
+            }
+            let k = i;
+            while i < b.len() && !is_ws(b[i]) && b[i] != b'=' {
+                i += 1;
+            }
+            let key = &raw[k..i];
+            if key
+                .bytes()
+                .any(|c| matches!(c, b'"' | b'\'' | b'<' | b'>' | b'&' | b'/'))
+            {
+                return Err(XmlError::Malformed(format!("bad attribute name '{key}'")));
+            }
+            while i < b.len() && is_ws(b[i]) {
+                i += 1;
+            }
+            if b.get(i) != Some(&b'=') {
+                return Err(XmlError::Malformed(format!(
+                    "attribute '{key}' has no value"
+                )));
+            }
+            i += 1;
+            while i < b.len() && is_ws(b[i]) {
+                i += 1;
+            }
+            let quote = match b.get(i) {
+                Some(q @ (b'"' | b'\'')) => *q,
+                _ => {
+                    return Err(XmlError::Malformed(format!(
+                        "value of attribute '{key}' is not quoted"
+                    )));
+                }
+            };
+            i += 1;
+            let Some(len) = b[i..].iter().position(|c| *c == quote) else {
+                return Err(XmlError::Malformed(format!(
+                    "value of attribute '{key}' is not closed"
+                )));
+            };
+            let value = &raw[i..i + len];
+            i += len + 1;
+            if value.as_bytes().contains(&b'<') {
+                return Err(XmlError::Malformed(format!(
+                    "'<' in the value of attribute '{key}'"
+                )));
+            }
+            self.keys.push(key);
+            let declared = match key.strip_prefix("xmlns") {
+                Some("") => Some(""),
+                Some(p) => p.strip_prefix(':'),
+                None => None,
+            };
+            let Some(prefix) = declared else {
+                if self.attrs.len() >= self.limits.max_attributes {
+                    return Err(XmlError::Limit(format!(
+                        "more than {} attributes on one element (limit; raise it with --max-xml-attributes)",
+                        self.limits.max_attributes
+                    )));
+                }
+                self.attrs.push(RawAttr { key, value });
+                continue;
+            };
+            let value = unescape_value(value)?;
+            match (prefix, value.as_ref()) {
+                ("xml", v) if v == super::ns::XML => continue,
+                ("xml", _) => {
+                    return Err(XmlError::Malformed(
+                        "the prefix 'xml' cannot be bound to another namespace".into(),
+                    ));
+                }
+                ("xmlns", _) => {
+                    return Err(XmlError::Malformed(
+                        "the prefix 'xmlns' cannot be declared".into(),
+                    ));
+                }
+                (_, v) if v == super::ns::XML || v == XMLNS_URI => {
+                    return Err(XmlError::Malformed(format!(
+                        "the namespace '{v}' cannot be bound to another prefix"
+                    )));
+                }
+                (p, _) if p.is_empty() && key.len() > 5 => {
+                    return Err(XmlError::Malformed("empty namespace prefix".into()));
+                }
+                _ => {}
+            }
+            self.scopes.push(Binding {
+                prefix,
+                value,
+                level,
+                uri: None,
+            });
+        }
+        if self.keys.len() > 1 {
+            let dup = if self.keys.len() <= 16 {
+                self.keys
+                    .iter()
+                    .enumerate()
+                    .find(|(n, k)| self.keys[..*n].contains(k))
+                    .map(|(_, k)| *k)
+            } else {
+                self.keys.sort_unstable();
+                self.keys.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+            };
+            if let Some(k) = dup {
+                return Err(XmlError::Malformed(format!("duplicate attribute '{k}'")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Where `prefix` leads in the current scope (`element`: an unprefixed name takes the
+    /// default namespace; an unprefixed attribute is in no namespace).
+    fn lookup(&self, prefix: Option<&str>, element: bool) -> Result<Scope, XmlError> {
+        let want = match prefix {
+            None if !element => return Ok(Scope::NoNamespace),
+            None => "",
+            Some(p) => p,
+        };
+        match self.scopes.iter().rposition(|b| b.prefix == want) {
+            Some(i) if !self.scopes[i].value.is_empty() => Ok(Scope::At(i)),
+            _ if want.is_empty() => Ok(Scope::NoNamespace),
+            None if want == "xml" => Ok(Scope::Xml),
+            _ => Err(XmlError::Malformed(format!(
+                "undeclared namespace prefix '{want}'"
+            ))),
+        }
+    }
+
+    /// The shared URI of a [`Scope`].
+    fn uri_of(&mut self, at: Scope) -> Option<NsUri> {
+        match at {
+            Scope::NoNamespace => None,
+            Scope::Xml => Some(self.ns.uri(super::ns::XML)),
+            Scope::At(i) => {
+                let b = &mut self.scopes[i];
+                if b.uri.is_none() {
+                    b.uri = Some(self.ns.uri(&b.value));
+                }
+                b.uri.clone()
+            }
+        }
+    }
+
+    /// The URI of a namespace-resolved name, borrowed (no shared copy made).
+    fn uri_str(&self, at: &Scope) -> Option<&str> {
+        match at {
+            Scope::At(i) => Some(&self.scopes[*i].value),
+            Scope::Xml => Some(super::ns::XML),
+            Scope::NoNamespace => None,
+        }
+    }
+
+    /// The attributes kept by the last [`Cursor::open`], resolved and unescaped.
+    fn attributes(&mut self) -> Result<Vec<Attribute>, XmlError> {
+        let mut out = Vec::with_capacity(self.attrs.len());
+        for i in 0..self.attrs.len() {
+            let RawAttr { key, value } = self.attrs[i];
+            let (prefix, local) = split_qname(key);
+            let at = self.lookup(prefix, false)?;
+            let ns = self.uri_of(at);
+            out.push(Attribute {
+                ns,
+                local: local.to_string(),
+                value: unescape_value(value)?.into_owned(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Check the attributes kept by the last [`Cursor::open`] as [`Cursor::attributes`] does
+    /// (prefixes declared, values well-formed) and tell whether they hold a true `xsi:nil`.
+    fn nil(&self) -> Result<bool, XmlError> {
+        let mut nil = None;
+        for a in &self.attrs {
+            let (prefix, local) = split_qname(a.key);
+            let at = self.lookup(prefix, false)?;
+            let value = unescape_value(a.value)?;
+            if nil.is_none() && local == "nil" && self.uri_str(&at) == Some(super::ns::XSI) {
+                nil = Some(matches!(value.trim(), "true" | "1"));
+            }
+        }
+        Ok(nil.unwrap_or(false))
+    }
+
+    /// The element for a start tag taken in by [`Cursor::open`], without children.
+    fn start_element(
+        &mut self,
+        s: &BytesStart<'a>,
+        ns: Option<NsUri>,
+    ) -> Result<Element, XmlError> {
+        Ok(Element {
+            ns,
+            local: local_of(self.input, s)?.into_owned(),
+            attrs: self.attributes()?,
+            children: Vec::new(),
         })
     }
 
@@ -282,19 +526,12 @@ impl<'a> Cursor<'a> {
     pub fn next_token(&mut self) -> Result<Token<'a>, XmlError> {
         self.pending = None;
         loop {
-            let (res, ev) = self.reader.read_resolved_event().map_err(malformed)?;
-            match ev {
+            match self.read()? {
                 Event::Start(_) | Event::Empty(_) if self.root_seen && self.depth == 0 => {
                     return Err(XmlError::Malformed("content after the root element".into()));
                 }
-                Event::Start(s) => {
-                    let ns = self.ns.resolve(&res)?;
-                    return self.start(s, ns, false);
-                }
-                Event::Empty(s) => {
-                    let ns = self.ns.resolve(&res)?;
-                    return self.start(s, ns, true);
-                }
+                Event::Start(s) => return self.start(s, false),
+                Event::Empty(s) => return self.start(s, true),
                 Event::End(_) => {
                     self.depth = self
                         .depth
@@ -344,15 +581,11 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn start(
-        &mut self,
-        s: BytesStart<'a>,
-        ns: Option<NsUri>,
-        empty: bool,
-    ) -> Result<Token<'a>, XmlError> {
+    fn start(&mut self, s: BytesStart<'a>, empty: bool) -> Result<Token<'a>, XmlError> {
         if self.depth >= self.limits.max_depth {
             return Err(depth_error(&self.limits));
         }
+        let ns = self.open(&s)?;
         self.root_seen = true;
         let local = local_of(self.input, &s)?;
         if !empty {
@@ -369,7 +602,7 @@ impl<'a> Cursor<'a> {
             .pending
             .take()
             .ok_or_else(|| XmlError::Malformed("no start tag to read an element from".into()))?;
-        let root = start_element(&self.reader, &start, ns, &self.limits, &mut self.ns)?;
+        let root = self.start_element(&start, ns)?;
         if empty {
             return Ok(root);
         }
@@ -381,9 +614,9 @@ impl<'a> Cursor<'a> {
         let mut open: Vec<(Element, usize)> = Vec::with_capacity(8);
         open.push((root, 0));
         let result = loop {
-            let (res, ev) = match self.reader.read_resolved_event() {
+            let ev = match self.read() {
                 Ok(x) => x,
-                Err(e) => break Err(malformed(e)),
+                Err(e) => break Err(e),
             };
             match ev {
                 Event::Start(ref s) | Event::Empty(ref s) => {
@@ -391,9 +624,7 @@ impl<'a> Cursor<'a> {
                     if self.depth >= self.limits.max_depth {
                         break Err(depth_error(&self.limits));
                     }
-                    let el = match self.ns.resolve(&res).and_then(|ns| {
-                        start_element(&self.reader, s, ns, &self.limits, &mut self.ns)
-                    }) {
+                    let el = match self.open(s).and_then(|ns| self.start_element(s, ns)) {
                         Ok(el) => el,
                         Err(e) => break Err(e),
                     };
@@ -453,7 +684,7 @@ impl<'a> Cursor<'a> {
             .pending
             .take()
             .ok_or_else(|| XmlError::Malformed("no start tag to read an element from".into()))?;
-        check_attrs(&self.reader, &start, &self.limits)?;
+        self.nil()?;
         let mut out = FlatElement {
             ns,
             local: local_of(self.input, &start)?,
@@ -464,8 +695,7 @@ impl<'a> Cursor<'a> {
         }
         let mut in_child = false;
         loop {
-            let (res, ev) = self.reader.read_resolved_event().map_err(malformed)?;
-            let (s, empty) = match ev {
+            let (s, empty) = match self.read()? {
                 Event::Start(s) => (s, false),
                 Event::Empty(s) => (s, true),
                 Event::End(_) => {
@@ -510,7 +740,7 @@ impl<'a> Cursor<'a> {
             if self.depth >= self.limits.max_depth {
                 return Err(depth_error(&self.limits));
             }
-            let ns = self.ns.resolve(&res)?;
+            let ns = self.open(&s)?;
             if in_child {
                 if !empty {
                     self.depth += 1;
@@ -522,7 +752,7 @@ impl<'a> Cursor<'a> {
                 }
                 continue;
             }
-            let nil = check_attrs(&self.reader, &s, &self.limits)?;
+            let nil = self.nil()?;
             out.children.push(FlatChild {
                 ns,
                 local: local_of(self.input, &s)?,
@@ -690,7 +920,12 @@ mod tests {
             max_attributes: 1,
             ..Limits::default()
         };
+        // Attributes are checked as the start tag is read, skipped or not.
         let mut c = Cursor::new(r#"<a><b x="1" y="2"/></a>"#, &lim).unwrap();
+        c.next_token().unwrap();
+        let e = c.next_token().unwrap_err();
+        assert!(e.to_string().contains("--max-xml-attributes"), "{e}");
+        let mut c = Cursor::new(r#"<a><b><c x="1" y="2"/></b></a>"#, &lim).unwrap();
         c.next_token().unwrap();
         c.next_token().unwrap();
         let e = c.element().unwrap_err();
@@ -700,5 +935,132 @@ mod tests {
             ..Limits::default()
         };
         assert!(matches!(Cursor::new("<a/>", &lim), Err(XmlError::Limit(_))));
+    }
+
+    /// Every start tag of `doc` as (namespace URI, local name, sorted (ns, local, value)
+    /// attributes), read by our cursor.
+    type Names = Vec<(
+        Option<String>,
+        String,
+        Vec<(Option<String>, String, String)>,
+    )>;
+
+    fn ours(doc: &str) -> Result<Names, XmlError> {
+        fn walk(e: &Element, out: &mut Names) {
+            let mut attrs: Vec<_> = e
+                .attrs
+                .iter()
+                .map(|a| {
+                    (
+                        a.ns.as_deref().map(String::from),
+                        a.local.clone(),
+                        a.value.clone(),
+                    )
+                })
+                .collect();
+            attrs.sort();
+            out.push((e.ns.as_deref().map(String::from), e.local.clone(), attrs));
+            for c in e.elements() {
+                walk(c, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&super::super::parse(doc)?, &mut out);
+        Ok(out)
+    }
+
+    /// The same read by quick-xml's own namespace reader (an independent implementation).
+    fn theirs(doc: &str) -> Names {
+        use quick_xml::name::ResolveResult;
+        let mut r = quick_xml::NsReader::from_str(doc);
+        let mut out = Vec::new();
+        let uri = |res: ResolveResult<'_>| match res {
+            ResolveResult::Bound(n) => Some(String::from_utf8(n.0.to_vec()).unwrap()),
+            ResolveResult::Unbound => None,
+            ResolveResult::Unknown(p) => panic!("unknown prefix {p:?} in {doc}"),
+        };
+        loop {
+            let (res, ev) = r.read_resolved_event().unwrap();
+            let ns = uri(res);
+            match ev {
+                Event::Start(s) | Event::Empty(s) => {
+                    let mut attrs = Vec::new();
+                    for a in s.attributes() {
+                        let a = a.unwrap();
+                        if a.key.as_namespace_binding().is_some() {
+                            continue;
+                        }
+                        let (res, local) = r.resolve_attribute(a.key);
+                        let value = a.unescape_value().unwrap().into_owned();
+                        let local = String::from_utf8(local.as_ref().to_vec()).unwrap();
+                        attrs.push((uri(res), local, value));
+                    }
+                    attrs.sort();
+                    let local = String::from_utf8(s.local_name().as_ref().to_vec()).unwrap();
+                    out.push((ns, local, attrs));
+                }
+                Event::Eof => return out,
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn names_agree_with_quick_xml_namespace_reader() {
+        let mut docs: Vec<String> = vec![
+            DOC.to_string(),
+            r#"<a xmlns="urn:d" xmlns:p="urn:p"><b xmlns=""><c/><p:c/></b><p:d xmlns:p="urn:q" p:x="1"><e/></p:d><p:f/></a>"#.into(),
+            r#"<p:a q:x="1" xmlns:q="urn:q" xmlns:p="urn:p" y='&lt;2&gt;'><q:b/></p:a>"#.into(),
+            r#"<a><b xmlns:p="urn:p"/><p:c xmlns:p="urn:other"/><d xml:lang="en"/></a>"#.into(),
+            "<a \t x = \"1\"\n y='2'/>".into(),
+        ];
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/xml");
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "xml") {
+                docs.push(std::fs::read_to_string(p).unwrap());
+            }
+        }
+        assert!(docs.len() > 15, "fixtures found");
+        for d in &docs {
+            let theirs = theirs(d);
+            assert_eq!(ours(d).unwrap(), theirs, "{d}");
+            assert!(!theirs.is_empty());
+        }
+        // xml: is the XML namespace without a declaration.
+        let xml = ours(r#"<a xml:lang="en"/>"#).unwrap();
+        assert_eq!(xml[0].2[0].0.as_deref(), Some(super::super::ns::XML));
+    }
+
+    #[test]
+    fn namespace_and_attribute_errors() {
+        for bad in [
+            r#"<a xmlns:p="urn:p"><p:b xmlns:p=""/></a>"#,
+            r#"<a><b xmlns:p="urn:p"/><p:c/></a>"#,
+            r#"<a xmlns:xmlns="urn:x"/>"#,
+            r#"<a xmlns:xml="urn:x"/>"#,
+            r#"<a xmlns:p="http://www.w3.org/XML/1998/namespace"/>"#,
+            r#"<a xmlns:p="http://www.w3.org/2000/xmlns/"/>"#,
+            r#"<a xmlns:="urn:x"/>"#,
+            r#"<xmlns:a/>"#,
+            r#"<a x="1" x="2"/>"#,
+            r#"<a xmlns:p="urn:p" xmlns:p="urn:q"/>"#,
+            r#"<a x="1"y="2"/>"#,
+            r#"<a x="1<"/>"#,
+            r#"<a x=1/>"#,
+            r#"<a x/>"#,
+            r#"<a x="1/>"#,
+            r#"<a x="&bogus;"/>"#,
+            r#"<a "x"="1"/>"#,
+        ] {
+            assert!(super::super::parse(bad).is_err(), "{bad}");
+        }
+        // A duplicate among many attributes (the sorted check).
+        let many: String = (0..20).map(|i| format!(" a{i}=\"{i}\"")).collect();
+        assert!(super::super::parse(&format!("<a{many}/>")).is_ok());
+        assert!(super::super::parse(&format!("<a{many} a7=\"x\"/>")).is_err());
+        // Declaring xml: to its own namespace is allowed.
+        let ok = r#"<a xmlns:xml="http://www.w3.org/XML/1998/namespace" xml:lang="en"/>"#;
+        assert!(super::super::parse(ok).is_ok());
     }
 }
