@@ -352,14 +352,14 @@ impl<'a> Cursor<'a> {
                 }
             };
             i += 1;
-            let Some(len) = b[i..].iter().position(|c| *c == quote) else {
+            let Some(len) = memchr::memchr(quote, &b[i..]) else {
                 return Err(XmlError::Malformed(format!(
                     "value of attribute '{key}' is not closed"
                 )));
             };
             let value = &raw[i..i + len];
             i += len + 1;
-            if value.as_bytes().contains(&b'<') {
+            if memchr::memchr(b'<', value.as_bytes()).is_some() {
                 return Err(XmlError::Malformed(format!(
                     "'<' in the value of attribute '{key}'"
                 )));
