@@ -7,6 +7,7 @@ mod e2e_support;
 
 use e2e_support::*;
 use hvremote::sim::scenario::{Faults, JobFailureSpec};
+use hvremote::sim::server::{ServerOptions, SimServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vms_text_json_and_by_name() {
@@ -363,5 +364,71 @@ async fn malformed_reply_is_a_clean_error() {
     let r = hv(&s, &["-o", "json", "vms"]).await;
     r.expect_code(0);
     assert!(r.json().as_array().is_some());
+    stop(s).await;
+}
+
+/// Run the binary with `args` against `server`, read one line of its stdout, close the pipe
+/// and wait: exit code, that line, and all of stderr.
+async fn first_line_then_close(server: &SimServer, args: &[&str]) -> (Option<i32>, String, String) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+    let addr = server.addr().to_string();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hvremote"))
+        .args(["-H", &addr, "-u", USER])
+        .args(args)
+        .env_remove("HVREMOTE_HOST")
+        .env_remove("HVREMOTE_USER")
+        .env("HVREMOTE_PASSWORD", PASSWORD)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run hvremote");
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).await.expect("read one line");
+    drop(stdout);
+    let mut stderr = String::new();
+    let mut err = child.stderr.take().expect("stderr");
+    err.read_to_string(&mut stderr).await.expect("read stderr");
+    let status = child.wait().await.expect("wait for hvremote");
+    (status.code(), line, stderr)
+}
+
+/// `hvremote vms | head -1` (and the JSON listings): when the reader closes stdout the command
+/// stops writing and pulling pages, says nothing, and exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_stdout_ends_a_listing_quietly() {
+    let mut config = hvremote::sim::SimConfig::from_flags(&[], 20_000);
+    config.user = "lab".into();
+    config.password = PASSWORD.into();
+    let s = SimServer::start(config, ServerOptions::default())
+        .await
+        .expect("start the simulated host");
+    let requests = || host(&s).lock().request_count();
+    // The whole listing, for the number of requests it takes.
+    let before = requests();
+    let r = hv(&s, &["-o", "json", "vms"]).await;
+    r.expect_code(0);
+    assert_eq!(r.json().as_array().map(Vec::len), Some(20_000));
+    let full = requests() - before;
+    let enumerate = ["-o", "json", "wsman", "enumerate", "Msvm_ComputerSystem"];
+    for args in [&["vms"][..], &["-o", "json", "vms"], &enumerate] {
+        let before = requests();
+        let (code, line, stderr) = first_line_then_close(&s, args).await;
+        let used = requests() - before;
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+        assert!(
+            line.starts_with("NAME") || line == "[\n",
+            "{args:?}: {line:?}"
+        );
+        // It stopped pulling once the pipe was gone (what fits in the pipe and the output
+        // buffer is well short of 20000 rows).
+        assert!(
+            used * 2 < full,
+            "{args:?}: {used} requests, a whole listing takes {full}"
+        );
+    }
     stop(s).await;
 }
