@@ -23,8 +23,8 @@ KRB5CCNAME), needs no user or password and seals every message; the SPN is HTTP/
 (user and password) otherwise; -v says which and why.
 
 Exit codes: 0 success (also when stdout's reader leaves early, as with | head); 1 remote
-operation failed (fault, method return code, job error, VM or job not found); 2 usage or bad input; 3 authentication failed; 4 connection, TLS or timeout
-failure; 130 interrupted.";
+operation failed (fault, method return code, job error, VM or job not found); 2 usage or bad
+input; 3 authentication failed; 4 connection, TLS or timeout failure; 130 interrupted.";
 
 /// Manage Hyper-V hosts over WinRM / WS-Management.
 #[derive(Debug, Parser)]
