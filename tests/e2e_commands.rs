@@ -136,21 +136,7 @@ async fn wsman_identify_get_enumerate_invoke() {
     assert_eq!(v[0]["ElementName"], "db01");
     assert_eq!(v[0]["EnabledState"], "2");
     // invoke: start a long export, then terminate its job through the generic invoke.
-    let r = hv(
-        &s,
-        &[
-            "-o",
-            "json",
-            "export",
-            "web01",
-            "--dest",
-            "D:\\E",
-            "--no-wait",
-        ],
-    )
-    .await;
-    r.expect_code(0);
-    let id = r.json()["job"]["instance_id"].as_str().unwrap().to_string();
+    let (_, id) = export_web01_no_wait(&s).await;
     let sel = format!("InstanceID={id}");
     let r = hv(
         &s,
@@ -371,14 +357,8 @@ async fn malformed_reply_is_a_clean_error() {
 /// and wait: exit code, that line, and all of stderr.
 async fn first_line_then_close(server: &SimServer, args: &[&str]) -> (Option<i32>, String, String) {
     use tokio::io::{AsyncBufReadExt, AsyncReadExt};
-    let addr = server.addr().to_string();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hvremote"))
-        .args(["-H", &addr, "-u", USER])
+    let mut child = hv_command(&server.addr().to_string(), PASSWORD)
         .args(args)
-        .env_remove("HVREMOTE_HOST")
-        .env_remove("HVREMOTE_USER")
-        .env("HVREMOTE_PASSWORD", PASSWORD)
-        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -399,12 +379,8 @@ async fn first_line_then_close(server: &SimServer, args: &[&str]) -> (Option<i32
 /// stops writing and pulling pages, says nothing, and exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_stdout_ends_a_listing_quietly() {
-    let mut config = hvremote::sim::SimConfig::from_flags(&[], 20_000);
-    config.user = "lab".into();
-    config.password = PASSWORD.into();
-    let s = SimServer::start(config, ServerOptions::default())
-        .await
-        .expect("start the simulated host");
+    let config = hvremote::sim::SimConfig::from_flags(&[], 20_000);
+    let s = support::start_sim(config, "lab", PASSWORD, ServerOptions::default()).await;
     let requests = || host(&s).lock().request_count();
     // The whole listing, for the number of requests it takes.
     let before = requests();
