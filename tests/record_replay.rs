@@ -12,7 +12,6 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use hvremote::sim::SimConfig;
 use hvremote::sim::server::{ServerOptions, SimServer};
@@ -50,7 +49,6 @@ async fn round_trip(host: &str, dir: &Path, name: &str, cmd: &[String]) -> Value
     let file = dir.join(format!("{name}.json"));
     let (code, live, text) = cli(&live_args(host, &file, &["--record-keep-names"], cmd)).await;
     assert_eq!(code, 0, "{name}: live run failed: {text}");
-    let started = Instant::now();
     let (rcode, replayed, rtext) = cli(&replay_args(&file, cmd)).await;
     assert_eq!(rcode, 0, "{name}: replay failed: {rtext}");
     assert_eq!(
@@ -58,10 +56,6 @@ async fn round_trip(host: &str, dir: &Path, name: &str, cmd: &[String]) -> Value
         "{name}: replayed json differs from the live run"
     );
     assert!(live != Value::Null, "{name}: no json output");
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{name}: replay slept"
-    );
     live
 }
 
