@@ -7,6 +7,7 @@ mod e2e_support;
 
 use e2e_support::*;
 use hvremote::sim::scenario::{Faults, JobFailureSpec};
+use hvremote::sim::server::{ServerOptions, SimServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vms_text_json_and_by_name() {
@@ -135,21 +136,7 @@ async fn wsman_identify_get_enumerate_invoke() {
     assert_eq!(v[0]["ElementName"], "db01");
     assert_eq!(v[0]["EnabledState"], "2");
     // invoke: start a long export, then terminate its job through the generic invoke.
-    let r = hv(
-        &s,
-        &[
-            "-o",
-            "json",
-            "export",
-            "web01",
-            "--dest",
-            "D:\\E",
-            "--no-wait",
-        ],
-    )
-    .await;
-    r.expect_code(0);
-    let id = r.json()["job"]["instance_id"].as_str().unwrap().to_string();
+    let (_, id) = export_web01_no_wait(&s).await;
     let sel = format!("InstanceID={id}");
     let r = hv(
         &s,
@@ -363,5 +350,61 @@ async fn malformed_reply_is_a_clean_error() {
     let r = hv(&s, &["-o", "json", "vms"]).await;
     r.expect_code(0);
     assert!(r.json().as_array().is_some());
+    stop(s).await;
+}
+
+/// Run the binary with `args` against `server`, read one line of its stdout, close the pipe
+/// and wait: exit code, that line, and all of stderr.
+async fn first_line_then_close(server: &SimServer, args: &[&str]) -> (Option<i32>, String, String) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+    let mut child = hv_command(&server.addr().to_string(), PASSWORD)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run hvremote");
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).await.expect("read one line");
+    drop(stdout);
+    let mut stderr = String::new();
+    let mut err = child.stderr.take().expect("stderr");
+    err.read_to_string(&mut stderr).await.expect("read stderr");
+    let status = child.wait().await.expect("wait for hvremote");
+    (status.code(), line, stderr)
+}
+
+/// `hvremote vms | head -1` (and the JSON listings): when the reader closes stdout the command
+/// stops writing and pulling pages, says nothing, and exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_stdout_ends_a_listing_quietly() {
+    let config = hvremote::sim::SimConfig::from_flags(&[], 20_000);
+    let s = support::start_sim(config, "lab", PASSWORD, ServerOptions::default()).await;
+    let requests = || host(&s).lock().request_count();
+    // The whole listing, for the number of requests it takes.
+    let before = requests();
+    let r = hv(&s, &["-o", "json", "vms"]).await;
+    r.expect_code(0);
+    assert_eq!(r.json().as_array().map(Vec::len), Some(20_000));
+    let full = requests() - before;
+    let enumerate = ["-o", "json", "wsman", "enumerate", "Msvm_ComputerSystem"];
+    for args in [&["vms"][..], &["-o", "json", "vms"], &enumerate] {
+        let before = requests();
+        let (code, line, stderr) = first_line_then_close(&s, args).await;
+        let used = requests() - before;
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+        assert!(
+            line.starts_with("NAME") || line == "[\n",
+            "{args:?}: {line:?}"
+        );
+        // It stopped pulling once the pipe was gone (what fits in the pipe and the output
+        // buffer is well short of 20000 rows).
+        assert!(
+            used * 2 < full,
+            "{args:?}: {used} requests, a whole listing takes {full}"
+        );
+    }
     stop(s).await;
 }

@@ -212,25 +212,7 @@ async fn odd_name_and_guid_both_export() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_wait_then_job_wait_and_job_show() {
     let s = start(2_500, Faults::default()).await;
-    let r = hv(
-        &s,
-        &[
-            "-o",
-            "json",
-            "export",
-            "web01",
-            "--dest",
-            "D:\\E",
-            "--no-wait",
-        ],
-    )
-    .await;
-    r.expect_code(0);
-    let v = r.json();
-    let id = v["job"]["instance_id"]
-        .as_str()
-        .expect("job id")
-        .to_string();
+    let (v, id) = export_web01_no_wait(&s).await;
     assert_ne!(v["job"]["job_state"], 7, "{v}");
     assert_eq!(v["return_value"], 4096);
     let t = hv(&s, &["export", "web01", "--dest", "D:\\F", "--no-wait"]).await;

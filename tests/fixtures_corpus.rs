@@ -10,14 +10,17 @@
 //!   datetimes and intervals, `elapsed_ms`). With `HVREMOTE_REGEN_FIXTURES=1` it writes into
 //!   `fixtures/hyperv/` instead (that is what `scripts/regen-fixtures.sh` runs).
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 
 use hvremote::sim::SimConfig;
-use hvremote::sim::server::{ServerOptions, SimServer};
+use hvremote::sim::server::ServerOptions;
 use hvremote::transport::fixture::Fixture;
 use hvremote::transport::normalize::normalize;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use support::{corpus_dir, replay_args, strings};
 
 /// The simulated host's account (test credentials, not a secret).
 const USER: &str = "admin";
@@ -55,51 +58,24 @@ fn cases() -> Vec<Case> {
     cases.case
 }
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/hyperv")
-}
-
 /// Run the binary; (exit code, stdout as JSON or null).
 async fn run_cli(args: &[String]) -> (i32, Value) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_hvremote"))
-        .args(args)
-        .env("HVREMOTE_PASSWORD", PASSWORD)
-        .env_remove("HVREMOTE_HOST")
-        .env_remove("HVREMOTE_USER")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .expect("run hvremote");
-    let stdout = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), stdout)
-}
-
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
-}
-
-/// The replay command line of a fixture.
-fn replay_args(fixture: &Path, args: &[String]) -> Vec<String> {
-    let mut v = strings(&["-q", "-o", "json", "--replay"]);
-    v.push(fixture.display().to_string());
-    v.extend(args.iter().cloned());
-    v
+    let r = support::run(PASSWORD, args).await;
+    (r.code_or_signal(), r.json_or_null())
 }
 
 /// Record `case` against a fresh simulated host into `out_dir`; also writes the expected file.
 async fn record_case(case: &Case, out_dir: &Path) {
     let scenario = corpus_dir().join(format!("scenarios/{}.toml", case.scenario));
     let text = std::fs::read_to_string(&scenario).expect("read scenario");
-    let mut cfg = SimConfig::from_toml(&text).expect("scenario parses");
-    cfg.user = USER.into();
-    cfg.password = PASSWORD.into();
+    let cfg = SimConfig::from_toml(&text).expect("scenario parses");
     // A logical clock (50 ms per SOAP message): with the corpus's 100 ms jobs the first poll
     // always sees New and the second the end, however loaded the machine is.
     let opts = ServerOptions {
         clock_step: Some(CLOCK_STEP),
         ..ServerOptions::default()
     };
-    let server = SimServer::start(cfg, opts).await.unwrap();
+    let server = support::start_sim(cfg, USER, PASSWORD, opts).await;
     let host = server.addr().to_string();
     let base = strings(&["-H", &host, "-u", USER, "-q", "-o", "json"]);
     let mut args = case.args.clone();

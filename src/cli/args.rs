@@ -22,9 +22,9 @@ KRB5CCNAME), needs no user or password and seals every message; the SPN is HTTP/
 --auth negotiate (the default) uses Kerberos when a ticket for that SPN is available and NTLM
 (user and password) otherwise; -v says which and why.
 
-Exit codes: 0 success; 1 remote operation failed (fault, method return code, job error, VM or
-job not found); 2 usage or bad input; 3 authentication failed; 4 connection, TLS or timeout
-failure; 130 interrupted.";
+Exit codes: 0 success (also when stdout's reader leaves early, as with | head); 1 remote
+operation failed (fault, method return code, job error, VM or job not found); 2 usage or bad
+input; 3 authentication failed; 4 connection, TLS or timeout failure; 130 interrupted.";
 
 /// Manage Hyper-V hosts over WinRM / WS-Management.
 #[derive(Debug, Parser)]

@@ -237,4 +237,24 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Usage);
         assert!(e.to_string().contains("--max-xml-depth"), "{e}");
     }
+
+    /// A replayed session never waits between job polls (what replaying a recorded export in
+    /// CI relies on); a live one waits as `job::poll_delay` says.
+    #[test]
+    fn replay_sessions_never_wait_between_polls() {
+        use crate::hyperv::ops::Ops;
+        let g = GlobalArgs {
+            replay: Some(
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/fixtures/hyperv/export-capture-app.json"
+                )
+                .into(),
+            ),
+            ..Default::default()
+        };
+        let s = open(&g).unwrap();
+        assert!((0..30).all(|n| s.ops.poll_delay(n).is_zero()));
+        assert!(!crate::hyperv::job::poll_delay(0).is_zero());
+    }
 }

@@ -1,6 +1,7 @@
 //! THE exit-code table (issue 4): the only place that decides how a failure ends the process.
 //!
-//! 0 success; 1 the remote operation failed (fault, method return code, job ended in error, VM
+//! 0 success (also when stdout's reader goes away early, as with `| head`: the command stops
+//! quietly, see `cli::output`); 1 the remote operation failed (fault, method return code, job ended in error, VM
 //! or job not found); 2 usage or bad input (also a replay mismatch); 3 authentication failed;
 //! 4 connection, TLS or timeout failure (also `--wait-timeout` expiry); 130 interrupted.
 

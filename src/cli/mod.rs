@@ -54,12 +54,15 @@ pub fn main() -> ExitCode {
     let flushed = out.flush();
     match result.and(flushed) {
         Ok(()) => ExitCode::from(exit::SUCCESS),
+        // The reader closed stdout (`| head`): the command stopped at the first write that
+        // found the pipe gone; nothing more to say, and not a failure.
+        Err(e) if out.closed() && output::is_closed_pipe(&e) => ExitCode::from(exit::SUCCESS),
         Err(e) => {
             if out.wrote() {
                 // Part of a listing is already on stdout: the error goes to stderr (see
                 // `output`), and in JSON mode also as the last line of stdout.
                 eprintln!("{}", output::error_text(&e));
-                if format == OutputArg::Json {
+                if format == OutputArg::Json && !out.closed() {
                     let line = serde_json::to_string(&output::error_json(&e)).unwrap_or_default();
                     output::emit(&format!("\n{line}\n"));
                 }

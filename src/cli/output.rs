@@ -10,6 +10,11 @@
 //! JSON array with no closing `]`, which no JSON parser accepts, so a script cannot mistake a
 //! partial listing for a complete one; the exit code tells what failed. In JSON mode the error
 //! object also follows on stdout as its own last line (compact), for scripts that read it there.
+//!
+//! A reader that closes stdout early (`hvremote vms | head -1`) is not a failure: the first
+//! write that meets the closed pipe marks the [`Sink`] closed and returns an error that stops the
+//! command (a listing stops pulling pages and releases its enumeration context); from then on
+//! nothing more is written, and `cli::main` ends quietly with exit 0 ([`is_closed_pipe`]).
 
 use std::io::Write;
 
@@ -25,12 +30,17 @@ use crate::hyperv::{ConcreteJob, Snapshot, Vm};
 pub struct Sink {
     w: Box<dyn Write + Send>,
     wrote: bool,
+    closed: bool,
 }
 
 impl Sink {
     /// A sink over `w`.
     pub fn new(w: Box<dyn Write + Send>) -> Self {
-        Sink { w, wrote: false }
+        Sink {
+            w,
+            wrote: false,
+            closed: false,
+        }
     }
 
     /// Buffered standard output.
@@ -41,13 +51,33 @@ impl Sink {
         )))
     }
 
-    /// Write `text`; a failed write (closed pipe) is an `Io` error that stops the command.
+    /// Write `text`; a failed write is an `Io` error that stops the command. A closed pipe
+    /// also marks the sink closed: later writes are refused without touching the output.
     pub fn write_str(&mut self, text: &str) -> Result<(), Error> {
         if text.is_empty() {
             return Ok(());
         }
+        if self.closed {
+            return Err(closed_pipe_error());
+        }
         self.wrote = true;
-        self.w.write_all(text.as_bytes()).map_err(write_error)
+        let res = self.w.write_all(text.as_bytes());
+        res.map_err(|e| self.failed(e))
+    }
+
+    /// Note a failed write or flush; after a closed pipe the buffered output is dropped (one
+    /// more write attempt, ignored) and nothing is written again.
+    fn failed(&mut self, e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            self.closed = true;
+            self.w = Box::new(std::io::sink());
+        }
+        write_error(e)
+    }
+
+    /// True once a write found the reader gone (closed pipe).
+    pub fn closed(&self) -> bool {
+        self.closed
     }
 
     /// Write `text` and a final newline if it lacks one.
@@ -78,9 +108,13 @@ impl Sink {
         self.wrote
     }
 
-    /// Push buffered output out.
+    /// Push buffered output out (nothing to do once the pipe is closed).
     pub fn flush(&mut self) -> Result<(), Error> {
-        self.w.flush().map_err(write_error)
+        if self.closed {
+            return Ok(());
+        }
+        let res = self.w.flush();
+        res.map_err(|e| self.failed(e))
     }
 }
 
@@ -115,6 +149,26 @@ impl Write for MemoryOut {
 
 fn write_error(e: std::io::Error) -> Error {
     Error::new(ErrorKind::Io, format!("cannot write the output: {e}")).with_source(e)
+}
+
+fn closed_pipe_error() -> Error {
+    write_error(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+}
+
+/// True when `err` is (or wraps) a write that found stdout's reader gone: the quiet end of
+/// `hvremote … | head`, not a failure.
+pub fn is_closed_pipe(err: &Error) -> bool {
+    if err.kind() != ErrorKind::Io {
+        return false;
+    }
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::BrokenPipe;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// A JSON array written element by element, in the shape `serde_json::to_string_pretty` gives
@@ -427,6 +481,42 @@ mod tests {
         assert_eq!(v["percent_complete"], 100);
         assert_eq!(v["error_description"], Value::Null);
         assert_eq!(v["elapsed_seconds"], 90.0);
+    }
+
+    /// A writer whose reader has gone: every write and flush fails with a closed pipe.
+    struct Gone(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl Write for Gone {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn closed_pipe_closes_the_sink_and_is_recognised() {
+        let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut out = Sink::new(Box::new(Gone(attempts.clone())));
+        assert!(!out.closed());
+        let err = out.write_str("NAME\n").unwrap_err();
+        assert!(out.closed());
+        assert!(is_closed_pipe(&err), "{err}");
+        assert_eq!(err.kind(), ErrorKind::Io);
+        // Nothing more reaches the writer: later writes fail at once, flush has nothing to do.
+        let again = out.write_str("row\n").unwrap_err();
+        assert!(is_closed_pipe(&again));
+        assert!(out.flush().is_ok());
+        assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Other write failures, and errors of other kinds with a closed-pipe source, are not it.
+        let other = write_error(std::io::ErrorKind::PermissionDenied.into());
+        assert!(!is_closed_pipe(&other));
+        let net = Error::new(ErrorKind::Connect, "send failed")
+            .with_source(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert!(!is_closed_pipe(&net));
     }
 
     #[test]

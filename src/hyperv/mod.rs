@@ -5,7 +5,7 @@
 //!   ConcreteJob, JobObserver), [`options`] (ExportOptions → export setting properties),
 //!   [`classes`] (class URIs, escaped WQL, reading instances).
 //! * Glue over the narrow [`ops::Ops`] seam: [`vm`] (list/find VMs and checkpoints),
-//!   [`export`] (ExportSystemDefinition), [`job`] (read, follow, cancel jobs).
+//!   [`export`](mod@export) (ExportSystemDefinition), [`job`] (read, follow, cancel jobs).
 //! * [`adapter::WsManOps`]: `Ops` over any [`crate::transport::Transport`], through the one
 //!   [`crate::client::WsManClient`].
 //!

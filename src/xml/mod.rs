@@ -5,8 +5,8 @@
 //!   Limits on input size, depth and attribute count keep hostile input bounded.
 //! * [`stream`]: a streaming cursor over the same resolved names, building only the subtrees
 //!   asked for (enumeration pages are read item by item with it).
-//! * [`write`]: an escaping writer ([`XmlWriter`]); text and attribute values are always escaped
-//!   and characters that XML 1.0 forbids are an error, never a broken document.
+//! * [`write`](mod@write): an escaping writer ([`XmlWriter`]); text and attribute values are
+//!   always escaped and characters that XML 1.0 forbids are an error, never a broken document.
 //! * [`ns`]: the namespace URIs of WS-Addressing, WS-Management, WS-Enumeration, SOAP 1.2, ...
 //!
 //! What this module does not do: know about SOAP or WS-Man (see `soap` and `wsman`).

@@ -6,13 +6,17 @@
 
 #![allow(dead_code)]
 
+#[path = "../support/mod.rs"]
+pub mod support;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use hvremote::sim::scenario::{Faults, VmSpec};
 use hvremote::sim::server::{ServerOptions, SimServer};
 use hvremote::sim::{Host, SimConfig};
-use serde_json::Value;
+
+pub use support::Run;
 
 /// The account the simulated host accepts.
 pub const USER: &str = "HV01\\lab";
@@ -49,60 +53,45 @@ pub async fn start(job_ms: u64, faults: Faults) -> SimServer {
         .expect("start the simulated host")
 }
 
-/// What one run of the binary produced.
-#[derive(Debug)]
-pub struct Run {
-    /// Exit code (None when killed by a signal).
-    pub code: Option<i32>,
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-}
-
-impl Run {
-    /// Stdout as JSON (panics with both streams when it is not).
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not json ({e}): {self:?}"))
-    }
-
-    /// Assert the exit code, showing both streams when it differs.
-    pub fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, Some(code), "{self:?}");
-        self
-    }
-
-    /// Stdout and stderr together.
-    pub fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-}
-
 /// Run `hvremote -H 127.0.0.1:<port> -u <USER> <args>` with the right password.
 pub async fn hv(server: &SimServer, args: &[&str]) -> Run {
     hv_at(&server.addr().to_string(), PASSWORD, args).await
 }
 
+/// The binary with `-H <addr> -u <USER>` and `password` in the environment (arguments to add).
+pub fn hv_command(addr: &str, password: &str) -> tokio::process::Command {
+    let mut c = support::command(password);
+    c.args(["-H", addr, "-u", USER]);
+    c
+}
+
 /// Run the binary against `addr` with `password` in the environment.
 pub async fn hv_at(addr: &str, password: &str, args: &[&str]) -> Run {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_hvremote"))
-        .args(["-H", addr, "-u", USER])
-        .args(args)
-        .env_remove("HVREMOTE_HOST")
-        .env_remove("HVREMOTE_USER")
-        .env("HVREMOTE_PASSWORD", password)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .expect("run hvremote");
-    let run = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let run = support::run(password, &[&["-H", addr, "-u", USER], args].concat()).await;
     assert!(!run.all().contains(PASSWORD), "password leaked: {run:?}");
     run
+}
+
+/// `-o json export web01 --dest D:\E --no-wait`, which must succeed: its JSON and the job's
+/// InstanceID.
+pub async fn export_web01_no_wait(server: &SimServer) -> (serde_json::Value, String) {
+    let args = [
+        "-o",
+        "json",
+        "export",
+        "web01",
+        "--dest",
+        "D:\\E",
+        "--no-wait",
+    ];
+    let r = hv(server, &args).await;
+    r.expect_code(0);
+    let v = r.json();
+    let id = v["job"]["instance_id"]
+        .as_str()
+        .expect("job id")
+        .to_string();
+    (v, id)
 }
 
 /// Lock the server's host.
