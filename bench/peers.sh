@@ -4,7 +4,7 @@
 #
 # For each client: HTTP requests (from the simulated host's own request log), wall time,
 # client CPU time (user+sys) and peak RSS, as the median of RUNS runs with min and max
-# (/usr/bin/time). Checks that all three return the same VMs (GUID, name, state). Then counts
+# (bench/measure.py: wait4 rusage, microsecond CPU times). Checks that all three return the same VMs (GUID, name, state). Then counts
 # the HTTP requests of an export (up to the invoke, and in all with the job followed).
 #
 # Usage: bench/peers.sh [N_VMS=5000] [RUNS=5]
@@ -29,7 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -x /usr/bin/time ] || { echo "peers.sh needs GNU time (/usr/bin/time)" >&2; exit 2; }
 
 echo "== building (release)" >&2
 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --bin hvremote
@@ -43,7 +42,7 @@ if [ -n "${PYWINRM_PYTHON:-}" ]; then
 else
     if [ ! -x "$ROOT/bench/.venv/bin/python" ]; then
         python3 -m venv "$ROOT/bench/.venv"
-        "$ROOT/bench/.venv/bin/pip" install --quiet pywinrm
+        "$ROOT/bench/.venv/bin/pip" install --quiet -r "$ROOT/tests/py/requirements.txt"
     fi
     PY=$ROOT/bench/.venv/bin/python
 fi
@@ -59,9 +58,8 @@ start_sim() { # start_sim ARGS... ; the host logs one line per HTTP request (-v)
 }
 stop_sim() { kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=; }
 requests() { grep -c "sim: http request" "$WORK/sim.log" || true; }
-TICKS=$(getconf CLK_TCK)
-# CPU seconds (user+sys) the simulated host has used so far.
-sim_cpu() { awk -v t="$TICKS" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$SIM_PID/stat"; }
+# CPU seconds the simulated host has used so far (the scheduler's run time, nanoseconds).
+sim_cpu() { awk '{ printf "%.6f", $1 / 1e9 }' "/proc/$SIM_PID/schedstat"; }
 
 # measure NAME OUTFILE CMD... : one run; appends
 # "NAME requests wall user sys maxrss_kb sim_cpu_s" (the host's CPU time for this listing).
@@ -71,7 +69,7 @@ measure() {
     for try in 1 2; do
         before=$(requests)
         sim0=$(sim_cpu)
-        if /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$@" >"$out" 2>"$WORK/$name.err"; then
+        if python3 "$ROOT/bench/measure.py" "$WORK/time" "$@" >"$out" 2>"$WORK/$name.err"; then
             break
         fi
         # Known flake (reported): hvremote's first connection is sometimes closed by the
@@ -83,7 +81,7 @@ measure() {
     sleep 0.2
     after=$(requests)
     sim1=$(sim_cpu)
-    echo "$name $((after - before)) $(tail -1 "$WORK/time") $(python3 -c "print(round($sim1 - $sim0, 3))")" >>"$WORK/results"
+    echo "$name $((after - before)) $(tail -1 "$WORK/time") $(python3 -c "print(round($sim1 - $sim0, 4))")" >>"$WORK/results"
 }
 
 start_sim --vms "$N"
@@ -138,8 +136,8 @@ print(f"{'client':10} {'requests':>9} {'wall s':>22} {'cpu s':>22} {'peak rss MB
 for name, rows in data.items():
     req, wall, cpu, rss, sim = zip(*rows)
     print(f"{name:10} {fmt(req, str):>9} {fmt(wall, lambda v: f'{v:.3f}'):>22} "
-          f"{fmt(cpu, lambda v: f'{v:.3f}'):>22} {fmt(rss, lambda v: f'{v:.1f}'):>24} "
-          f"{fmt(sim, lambda v: f'{v:.3f}'):>22}")
+          f"{fmt(cpu, lambda v: f'{v:.4f}'):>22} {fmt(rss, lambda v: f'{v:.1f}'):>24} "
+          f"{fmt(sim, lambda v: f'{v:.4f}'):>22}")
 print("sim cpu s: the simulated host's own CPU time (user+sys) while serving that client's listing")
 med = {k: statistics.median(r[2] for r in v) for k, v in data.items()}
 if med.get("hvremote"):
