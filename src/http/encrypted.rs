@@ -33,6 +33,24 @@ pub trait Sealer {
     fn seal(&mut self, plaintext: &[u8]) -> (Vec<u8>, Vec<u8>);
     /// Verify and unseal; an error means tampering, a wrong key or a lost message.
     fn unseal(&mut self, header: &[u8], data: &[u8]) -> Result<Vec<u8>, Error>;
+    /// `Some(header length)` when this sealer's header has a fixed length and its sealed data is
+    /// exactly as long as the plaintext (NTLM): [`encode`] then copies the plaintext into the
+    /// body once and seals it there with [`Sealer::seal_in_place`], with no buffers between.
+    fn in_place_header_len(&self) -> Option<usize> {
+        None
+    }
+    /// Seal `data` in place and write the header into `header` (`in_place_header_len()` bytes
+    /// long). Only called when [`Sealer::in_place_header_len`] is `Some`; the default goes
+    /// through [`Sealer::seal`] and copies what fits.
+    fn seal_in_place(&mut self, header: &mut [u8], data: &mut [u8]) {
+        let (h, d) = self.seal(data);
+        for (dst, src) in header.iter_mut().zip(&h) {
+            *dst = *src;
+        }
+        for (dst, src) in data.iter_mut().zip(&d) {
+            *dst = *src;
+        }
+    }
 }
 
 impl Sealer for crate::ntlm::Session {
@@ -44,6 +62,17 @@ impl Sealer for crate::ntlm::Session {
     fn unseal(&mut self, header: &[u8], data: &[u8]) -> Result<Vec<u8>, Error> {
         crate::ntlm::Session::unseal(self, header, data)
             .map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))
+    }
+
+    fn in_place_header_len(&self) -> Option<usize> {
+        Some(crate::ntlm::SIGNATURE_LEN)
+    }
+
+    fn seal_in_place(&mut self, header: &mut [u8], data: &mut [u8]) {
+        let signature = crate::ntlm::Session::seal_in_place(self, data);
+        for (dst, src) in header.iter_mut().zip(&signature) {
+            *dst = *src;
+        }
     }
 }
 
@@ -61,26 +90,79 @@ pub fn is_encrypted(content_type: &str) -> bool {
 /// Seal `plaintext` and frame it. `Length` in `OriginalContent` is the length of the sealed data
 /// part, padding included (MS-WSMV 2.2.9.1; equal to the plaintext length for NTLM).
 pub fn encode(sealer: &mut dyn Sealer, protocol: &str, plaintext: &[u8]) -> Vec<u8> {
-    let (header, data) = sealer.seal(plaintext);
-    let mut out = Vec::with_capacity(plaintext.len() + header.len() + 256);
-    let b = BOUNDARY;
-    out.extend_from_slice(format!("--{b}\r\n\tContent-Type: {protocol}\r\n").as_bytes());
-    out.extend_from_slice(
-        format!(
-            "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length={}\r\n",
-            data.len()
-        )
-        .as_bytes(),
-    );
-    out.extend_from_slice(
-        format!("--{b}\r\n\tContent-Type: application/octet-stream\r\n").as_bytes(),
-    );
-    let len = u32::try_from(header.len()).unwrap_or(u32::MAX);
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&header);
-    out.extend_from_slice(&data);
-    out.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    let Some(header_len) = sealer.in_place_header_len() else {
+        let (header, data) = sealer.seal(plaintext);
+        let mut out = Vec::with_capacity(framed_len(protocol, header.len(), data.len()));
+        frame_head(&mut out, protocol, header.len(), data.len());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&data);
+        frame_tail(&mut out);
+        return out;
+    };
+    // Frame the plaintext in an exact-size body, then seal it where it lies.
+    let mut out = Vec::with_capacity(framed_len(protocol, header_len, plaintext.len()));
+    frame_head(&mut out, protocol, header_len, plaintext.len());
+    let header_at = out.len();
+    out.resize(header_at + header_len, 0);
+    out.extend_from_slice(plaintext);
+    let (header, data) = out.split_at_mut(header_at + header_len);
+    sealer.seal_in_place(&mut header[header_at..], data);
+    frame_tail(&mut out);
     out
+}
+
+const PART1: &[u8] = b"--Encrypted Boundary\r\n\tContent-Type: ";
+const ORIGINAL: &[u8] = b"\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=";
+const PART2: &[u8] = b"\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n";
+const CLOSE: &[u8] = b"--Encrypted Boundary--\r\n";
+
+/// Decimal digits of `n`.
+fn digits(mut n: usize) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
+}
+
+/// The exact length of a framed body.
+fn framed_len(protocol: &str, header_len: usize, data_len: usize) -> usize {
+    PART1.len()
+        + protocol.len()
+        + ORIGINAL.len()
+        + digits(data_len)
+        + PART2.len()
+        + 4
+        + header_len
+        + data_len
+        + CLOSE.len()
+}
+
+/// Everything before the header: both part headers and the header's length field.
+fn frame_head(out: &mut Vec<u8>, protocol: &str, header_len: usize, data_len: usize) {
+    out.extend_from_slice(PART1);
+    out.extend_from_slice(protocol.as_bytes());
+    out.extend_from_slice(ORIGINAL);
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut n = data_len;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[at..]);
+    out.extend_from_slice(PART2);
+    let len = u32::try_from(header_len).unwrap_or(u32::MAX);
+    out.extend_from_slice(&len.to_le_bytes());
+}
+
+fn frame_tail(out: &mut Vec<u8>) {
+    out.extend_from_slice(CLOSE);
 }
 
 /// Unframe and unseal a body whose `Content-Type` is `content_type`.
@@ -351,6 +433,43 @@ mod tests {
             decode(&mut client, &ct, &reply).ok().as_deref(),
             Some(&b"<s:Envelope/>"[..])
         );
+    }
+
+    /// Sealing in place inside the body gives the same bytes as sealing into buffers and
+    /// framing them (the trait's default path), at sizes across the 8 KB chunks and the
+    /// Length digit counts; bodies are built at their exact size.
+    #[test]
+    fn in_place_sealing_matches_the_buffered_path() {
+        use crate::ntlm::{NegotiateFlags, Session};
+        /// An NTLM session through `seal`/`unseal` only.
+        struct Buffered(Session);
+        impl Sealer for Buffered {
+            fn seal(&mut self, p: &[u8]) -> (Vec<u8>, Vec<u8>) {
+                Sealer::seal(&mut self.0, p)
+            }
+            fn unseal(&mut self, h: &[u8], d: &[u8]) -> Result<Vec<u8>, Error> {
+                Sealer::unseal(&mut self.0, h, d)
+            }
+        }
+        let flags = NegotiateFlags(0xe288_8235);
+        let mut fast = Session::client(&[0x55; 16], flags);
+        let mut slow = Buffered(Session::client(&[0x55; 16], flags));
+        let mut server = Session::server(&[0x55; 16], flags);
+        let ct = content_type(SPNEGO_PROTOCOL);
+        for len in [0usize, 1, 9, 10, 99, 100, 8191, 8192, 8193, 20_000] {
+            let msg: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let a = encode(&mut fast, SPNEGO_PROTOCOL, &msg);
+            let b = encode(&mut slow, SPNEGO_PROTOCOL, &msg);
+            assert_eq!(a, b, "{len} bytes");
+            assert_eq!(a.len(), framed_len(SPNEGO_PROTOCOL, 16, len), "{len} bytes");
+            assert!(
+                String::from_utf8_lossy(&a).contains(&format!("Length={len}\r\n")),
+                "{len} bytes"
+            );
+            assert_eq!(decode(&mut server, &ct, &a).ok(), Some(msg.clone()));
+        }
+        let toy_body = encode(&mut toy(), KERBEROS_PROTOCOL, b"abc");
+        assert_eq!(toy_body.len(), framed_len(KERBEROS_PROTOCOL, 2, 3));
     }
 
     #[test]
