@@ -4,8 +4,9 @@
 //! and `j` written back to the state on every byte; sealing an export request spent more time in
 //! RC4 than in HMAC-MD5 (perf: 53% against 36%). This one keeps `i`, `j` and `S[i]` in registers
 //! and holds the permutation as `u32` words (no byte-merge stalls on the stores). It also reads
-//! `S[i + 1]` before this byte's two stores, correcting it with one compare when the swap wrote
-//! that very slot (`j == i + 1`), which takes the load off the loop-carried path. Same
+//! `S[i + 1]` (and sums the next `j`) before this byte's two stores, correcting both with one
+//! compare when the swap wrote that very slot (`j == i + 1`), which takes the load off the
+//! loop-carried path. Same
 //! algorithm, same output: checked against RFC 6229 and against the `rc4` crate on random data.
 //! The keystream is XORed into the data 8 bytes at a time (one data load and store per word).
 //!
@@ -18,8 +19,8 @@ use zeroize::Zeroize;
 #[derive(Clone)]
 pub(crate) struct Rc4 {
     s: [u32; 256],
-    i: usize,
-    j: usize,
+    i: u8,
+    j: u8,
 }
 
 impl Rc4 {
@@ -79,37 +80,46 @@ impl Drop for Rc4 {
     }
 }
 
-/// The PRGA registers for one call: `i`, `j` and `S[i + 1]` read ahead.
+/// The PRGA registers for one call: `i`, `j`, and read ahead of the swap, `S[i + 1]` and the
+/// `j` it gives.
 struct Stepper {
-    i: usize,
-    j: usize,
+    i: u8,
+    j: u8,
     next_si: u32,
+    next_j: u8,
 }
 
 impl Stepper {
     #[inline(always)]
     fn start(rc4: &Rc4) -> Stepper {
+        let next_si = rc4.s[usize::from(rc4.i.wrapping_add(1))];
         Stepper {
             i: rc4.i,
             j: rc4.j,
-            next_si: rc4.s[(rc4.i + 1) & 0xff],
+            next_si,
+            next_j: rc4.j.wrapping_add(next_si as u8),
         }
     }
 
     /// One PRGA step: i += 1; j += S[i]; swap S[i], S[j]; output S[S[i] + S[j]].
     #[inline(always)]
     fn next(&mut self, s: &mut [u32; 256]) -> u8 {
-        let i = (self.i + 1) & 0xff;
+        let i = self.i.wrapping_add(1);
         let si = self.next_si;
-        let j = (self.j + si as usize) & 0xff;
-        let sj = s[j];
-        let after = (i + 1) & 0xff;
+        let j = self.next_j;
+        let sj = s[usize::from(j)];
+        let after = i.wrapping_add(1);
         // Read S[i + 1] before the swap; the swap changes it only when j == i + 1, and then it
-        // becomes S[i] (stored at S[j]).
-        let ahead = s[after];
-        s[i] = sj;
-        s[j] = si;
-        self.next_si = if j == after { si } else { ahead };
+        // becomes S[i] (stored at S[j]). Both candidates for the next j are summed before the
+        // compare picks one, so the loop-carried path is an add and a select.
+        let ahead = s[usize::from(after)];
+        s[usize::from(i)] = sj;
+        s[usize::from(j)] = si;
+        let hit = j == after;
+        let j_if_hit = j.wrapping_add(si as u8);
+        let j_if_not = j.wrapping_add(ahead as u8);
+        self.next_si = if hit { si } else { ahead };
+        self.next_j = if hit { j_if_hit } else { j_if_not };
         self.i = i;
         self.j = j;
         // Only the low byte is ever set: the words hold a permutation of 0..=255.
