@@ -167,12 +167,11 @@ fn frame_tail(out: &mut Vec<u8>) {
 
 /// Unframe and unseal a body whose `Content-Type` is `content_type`.
 pub fn decode(sealer: &mut dyn Sealer, content_type: &str, body: &[u8]) -> Result<Vec<u8>, Error> {
-    let boundary = boundary_of(content_type).unwrap_or_else(|| BOUNDARY.to_string());
-    let mut pos = expect_delimiter(body, 0, &boundary)?;
-    let header_end = find_delimiter(body, pos, &boundary)
-        .ok_or_else(|| bad("the second boundary is missing"))?;
-    let part_headers = String::from_utf8_lossy(body.get(pos..header_end.0).unwrap_or(&[]));
-    let length = original_length(&part_headers)?;
+    let boundary = boundary_of(content_type).unwrap_or(BOUNDARY);
+    let mut pos = expect_delimiter(body, 0, boundary)?;
+    let header_end =
+        find_delimiter(body, pos, boundary).ok_or_else(|| bad("the second boundary is missing"))?;
+    let length = original_length(body.get(pos..header_end.0).unwrap_or(&[]))?;
     pos = header_end.1;
     pos = skip_octet_stream_header(body, pos)?;
     let len_bytes: [u8; 4] = body
@@ -190,7 +189,7 @@ pub fn decode(sealer: &mut dyn Sealer, content_type: &str, body: &[u8]) -> Resul
         .get(pos..pos + header_len)
         .ok_or_else(|| bad("the signature is truncated"))?;
     pos += header_len;
-    let data_end = closing_delimiter(body, pos, &boundary)
+    let data_end = closing_delimiter(body, pos, boundary)
         .ok_or_else(|| bad("the closing boundary is missing"))?;
     let data = body.get(pos..data_end).unwrap_or(&[]);
     // Length counts the sealed data part, padding included (RC4 Kerberos adds one byte; NTLM
@@ -211,7 +210,7 @@ fn bad(why: &str) -> Error {
     )
 }
 
-fn boundary_of(content_type: &str) -> Option<String> {
+fn boundary_of(content_type: &str) -> Option<&str> {
     content_type.split(';').skip(1).find_map(|p| {
         let (k, v) = p.split_once('=')?;
         if !k.trim().eq_ignore_ascii_case("boundary") {
@@ -221,8 +220,7 @@ fn boundary_of(content_type: &str) -> Option<String> {
         Some(
             v.strip_prefix('"')
                 .and_then(|v| v.strip_suffix('"'))
-                .unwrap_or(v)
-                .to_string(),
+                .unwrap_or(v),
         )
     })
 }
@@ -259,20 +257,22 @@ fn find_delimiter(body: &[u8], from: usize, boundary: &str) -> Option<(usize, us
         .find_map(|i| delimiter_at(body, i, boundary).map(|end| (i, end)))
 }
 
-fn original_length(headers: &str) -> Result<usize, Error> {
-    let lower = headers.to_ascii_lowercase();
-    let at = lower
-        .find("length=")
+/// `Length=` (any case) in the first part's headers.
+fn original_length(headers: &[u8]) -> Result<usize, Error> {
+    const KEY: &[u8] = b"length=";
+    let at = headers
+        .windows(KEY.len())
+        .position(|w| w.eq_ignore_ascii_case(KEY))
         .ok_or_else(|| bad("OriginalContent has no Length"))?;
-    let digits: String = lower
-        .get(at + 7..)
-        .unwrap_or("")
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    digits
-        .parse::<usize>()
-        .map_err(|_| bad("OriginalContent Length is not a number"))
+    let rest = headers.get(at + KEY.len()..).unwrap_or(&[]);
+    let end = rest
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(rest.len());
+    std::str::from_utf8(rest.get(..end).unwrap_or(&[]))
+        .ok()
+        .and_then(|d| d.parse::<usize>().ok())
+        .ok_or_else(|| bad("OriginalContent Length is not a number"))
 }
 
 fn skip_octet_stream_header(body: &[u8], pos: usize) -> Result<usize, Error> {
@@ -293,8 +293,9 @@ fn skip_octet_stream_header(body: &[u8], pos: usize) -> Result<usize, Error> {
 /// Where the closing `--boundary--` starts; it must end the body (a final CRLF is optional).
 fn closing_delimiter(body: &[u8], from: usize, boundary: &str) -> Option<usize> {
     let trimmed = body.strip_suffix(b"\r\n").unwrap_or(body);
-    let tail = format!("{boundary}--");
-    let before = trimmed.strip_suffix(tail.as_bytes())?;
+    let before = trimmed
+        .strip_suffix(b"--")?
+        .strip_suffix(boundary.as_bytes())?;
     let mut end = before.len();
     while end > from && matches!(before.get(end - 1), Some(b' ' | b'\t')) {
         end -= 1;
@@ -470,6 +471,24 @@ mod tests {
         }
         let toy_body = encode(&mut toy(), KERBEROS_PROTOCOL, b"abc");
         assert_eq!(toy_body.len(), framed_len(KERBEROS_PROTOCOL, 2, 3));
+    }
+
+    #[test]
+    fn original_length_is_found_in_any_case_and_must_be_a_number() {
+        let len = |h: &str| original_length(h.as_bytes()).map_err(|e| e.to_string());
+        assert_eq!(
+            len("\tOriginalContent: type=x;charset=UTF-8;Length=269\r\n"),
+            Ok(269)
+        );
+        assert_eq!(len("ORIGINALCONTENT: TYPE=X;LENGTH=7"), Ok(7));
+        assert!(
+            len("OriginalContent: type=x")
+                .unwrap_err()
+                .contains("no Length")
+        );
+        assert!(len("Length=x").unwrap_err().contains("not a number"));
+        assert!(len("Length=").unwrap_err().contains("not a number"));
+        assert!(len("Length=99999999999999999999999").is_err());
     }
 
     #[test]
