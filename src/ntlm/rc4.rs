@@ -2,13 +2,15 @@
 //!
 //! Why not the `rc4` crate: it produces the keystream one byte per generic block call, with `i`
 //! and `j` written back to the state on every byte; sealing an export request spent more time in
-//! RC4 than in HMAC-MD5 (perf: 53% against 36%). This one keeps `i`, `j` and `S[i]` in registers
-//! and holds the permutation as `u32` words (no byte-merge stalls on the stores). It also reads
-//! `S[i + 1]` (and sums the next `j`) before this byte's two stores, correcting both with one
-//! compare when the swap wrote that very slot (`j == i + 1`), which takes the load off the
-//! loop-carried path. Same
-//! algorithm, same output: checked against RFC 6229 and against the `rc4` crate on random data.
-//! The keystream is XORed into the data 8 bytes at a time (one data load and store per word).
+//! RC4 than in HMAC-MD5 (perf: 53% against 36%). This one keeps `i`, `j` and `S[i]` in registers,
+//! holds the permutation as `u32` words (measured faster than bytes here: 1.3 against 2.0
+//! ns/byte), and XORs the keystream into the data 8 bytes at a time (one data load and store per
+//! word). It reads `S[i + 1]`, and sums both candidates for the next `j`, before this byte's two
+//! stores; one compare picks the right ones when the swap wrote that very slot (`j == i + 1`),
+//! so the loop-carried path is an add and a select rather than a load. Overall about 2.5 times
+//! the crate's speed (1.3 against 3.2 ns/byte in a scratch measurement on the bench machine).
+//! Same algorithm, same output: checked against RFC 6229 and against the `rc4` crate on random
+//! keys, data and call splits.
 //!
 //! The state is wiped on drop. Not here: RC4-drop, key-length policy (callers pass the
 //! 5/7/16-byte NTLM keys; an empty key leaves the identity permutation, never panics).
@@ -16,7 +18,6 @@
 use zeroize::Zeroize;
 
 /// An RC4 keystream whose position continues across calls.
-#[derive(Clone)]
 pub(crate) struct Rc4 {
     s: [u32; 256],
     i: u8,
