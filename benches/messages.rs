@@ -9,8 +9,12 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
 use hvremote::http::encrypted::{self, SPNEGO_PROTOCOL};
 use hvremote::wsman::invoke::parse_output;
+use md5::Md5;
+use rc4::StreamCipher;
 
 fn export_exchange(c: &mut Criterion) {
     let mut host = support::host(0);
@@ -61,6 +65,28 @@ fn export_exchange(c: &mut Criterion) {
             },
             BatchSize::SmallInput,
         )
+    });
+    g.finish();
+
+    // Where sealing the request goes: NTLM sealing alone (RC4 + HMAC-MD5, no framing), the
+    // HMAC-MD5 alone (so RC4 is the difference), and the `rc4` crate's RC4 over the same bytes.
+    let mut g = c.benchmark_group("seal_parts");
+    let mut buf = request_body.clone().into_bytes();
+    g.throughput(criterion::Throughput::Bytes(buf.len() as u64));
+    g.bench_function("ntlm_seal_in_place", |b| {
+        b.iter(|| client.seal_in_place(black_box(&mut buf)))
+    });
+    let mac = <Hmac<Md5> as KeyInit>::new_from_slice(&[0x42; 16]).expect("any key length");
+    g.bench_function("hmac_md5_only", |b| {
+        b.iter(|| {
+            let mut m = mac.clone();
+            m.update(black_box(request_body.as_bytes()));
+            m.finalize().into_bytes()
+        })
+    });
+    let mut rc4_crate = <rc4::Rc4<rc4::consts::U16> as rc4::KeyInit>::new(&[0x42; 16].into());
+    g.bench_function("rc4_crate_only", |b| {
+        b.iter(|| rc4_crate.apply_keystream(black_box(&mut buf)))
     });
     g.finish();
 

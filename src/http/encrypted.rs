@@ -33,6 +33,24 @@ pub trait Sealer {
     fn seal(&mut self, plaintext: &[u8]) -> (Vec<u8>, Vec<u8>);
     /// Verify and unseal; an error means tampering, a wrong key or a lost message.
     fn unseal(&mut self, header: &[u8], data: &[u8]) -> Result<Vec<u8>, Error>;
+    /// `Some(header length)` when this sealer's header has a fixed length and its sealed data is
+    /// exactly as long as the plaintext (NTLM): [`encode`] then copies the plaintext into the
+    /// body once and seals it there with [`Sealer::seal_in_place`], with no buffers between.
+    fn in_place_header_len(&self) -> Option<usize> {
+        None
+    }
+    /// Seal `data` in place and write the header into `header` (`in_place_header_len()` bytes
+    /// long). Only called when [`Sealer::in_place_header_len`] is `Some`; the default goes
+    /// through [`Sealer::seal`] and copies what fits.
+    fn seal_in_place(&mut self, header: &mut [u8], data: &mut [u8]) {
+        let (h, d) = self.seal(data);
+        for (dst, src) in header.iter_mut().zip(&h) {
+            *dst = *src;
+        }
+        for (dst, src) in data.iter_mut().zip(&d) {
+            *dst = *src;
+        }
+    }
 }
 
 impl Sealer for crate::ntlm::Session {
@@ -44,6 +62,17 @@ impl Sealer for crate::ntlm::Session {
     fn unseal(&mut self, header: &[u8], data: &[u8]) -> Result<Vec<u8>, Error> {
         crate::ntlm::Session::unseal(self, header, data)
             .map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))
+    }
+
+    fn in_place_header_len(&self) -> Option<usize> {
+        Some(crate::ntlm::SIGNATURE_LEN)
+    }
+
+    fn seal_in_place(&mut self, header: &mut [u8], data: &mut [u8]) {
+        let signature = crate::ntlm::Session::seal_in_place(self, data);
+        for (dst, src) in header.iter_mut().zip(&signature) {
+            *dst = *src;
+        }
     }
 }
 
@@ -61,36 +90,88 @@ pub fn is_encrypted(content_type: &str) -> bool {
 /// Seal `plaintext` and frame it. `Length` in `OriginalContent` is the length of the sealed data
 /// part, padding included (MS-WSMV 2.2.9.1; equal to the plaintext length for NTLM).
 pub fn encode(sealer: &mut dyn Sealer, protocol: &str, plaintext: &[u8]) -> Vec<u8> {
-    let (header, data) = sealer.seal(plaintext);
-    let mut out = Vec::with_capacity(plaintext.len() + header.len() + 256);
-    let b = BOUNDARY;
-    out.extend_from_slice(format!("--{b}\r\n\tContent-Type: {protocol}\r\n").as_bytes());
-    out.extend_from_slice(
-        format!(
-            "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length={}\r\n",
-            data.len()
-        )
-        .as_bytes(),
-    );
-    out.extend_from_slice(
-        format!("--{b}\r\n\tContent-Type: application/octet-stream\r\n").as_bytes(),
-    );
-    let len = u32::try_from(header.len()).unwrap_or(u32::MAX);
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&header);
-    out.extend_from_slice(&data);
-    out.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    let Some(header_len) = sealer.in_place_header_len() else {
+        let (header, data) = sealer.seal(plaintext);
+        let mut out = Vec::with_capacity(framed_len(protocol, header.len(), data.len()));
+        frame_head(&mut out, protocol, header.len(), data.len());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&data);
+        frame_tail(&mut out);
+        return out;
+    };
+    // Frame the plaintext in an exact-size body, then seal it where it lies.
+    let mut out = Vec::with_capacity(framed_len(protocol, header_len, plaintext.len()));
+    frame_head(&mut out, protocol, header_len, plaintext.len());
+    let header_at = out.len();
+    out.resize(header_at + header_len, 0);
+    out.extend_from_slice(plaintext);
+    let (header, data) = out.split_at_mut(header_at + header_len);
+    sealer.seal_in_place(&mut header[header_at..], data);
+    frame_tail(&mut out);
     out
+}
+
+const PART1: &[u8] = b"--Encrypted Boundary\r\n\tContent-Type: ";
+const ORIGINAL: &[u8] = b"\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=";
+const PART2: &[u8] = b"\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n";
+const CLOSE: &[u8] = b"--Encrypted Boundary--\r\n";
+
+/// Decimal digits of `n`.
+fn digits(mut n: usize) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
+}
+
+/// The exact length of a framed body.
+fn framed_len(protocol: &str, header_len: usize, data_len: usize) -> usize {
+    PART1.len()
+        + protocol.len()
+        + ORIGINAL.len()
+        + digits(data_len)
+        + PART2.len()
+        + 4
+        + header_len
+        + data_len
+        + CLOSE.len()
+}
+
+/// Everything before the header: both part headers and the header's length field.
+fn frame_head(out: &mut Vec<u8>, protocol: &str, header_len: usize, data_len: usize) {
+    out.extend_from_slice(PART1);
+    out.extend_from_slice(protocol.as_bytes());
+    out.extend_from_slice(ORIGINAL);
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut n = data_len;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[at..]);
+    out.extend_from_slice(PART2);
+    let len = u32::try_from(header_len).unwrap_or(u32::MAX);
+    out.extend_from_slice(&len.to_le_bytes());
+}
+
+fn frame_tail(out: &mut Vec<u8>) {
+    out.extend_from_slice(CLOSE);
 }
 
 /// Unframe and unseal a body whose `Content-Type` is `content_type`.
 pub fn decode(sealer: &mut dyn Sealer, content_type: &str, body: &[u8]) -> Result<Vec<u8>, Error> {
-    let boundary = boundary_of(content_type).unwrap_or_else(|| BOUNDARY.to_string());
-    let mut pos = expect_delimiter(body, 0, &boundary)?;
-    let header_end = find_delimiter(body, pos, &boundary)
-        .ok_or_else(|| bad("the second boundary is missing"))?;
-    let part_headers = String::from_utf8_lossy(body.get(pos..header_end.0).unwrap_or(&[]));
-    let length = original_length(&part_headers)?;
+    let boundary = boundary_of(content_type).unwrap_or(BOUNDARY);
+    let mut pos = expect_delimiter(body, 0, boundary)?;
+    let header_end =
+        find_delimiter(body, pos, boundary).ok_or_else(|| bad("the second boundary is missing"))?;
+    let length = original_length(body.get(pos..header_end.0).unwrap_or(&[]))?;
     pos = header_end.1;
     pos = skip_octet_stream_header(body, pos)?;
     let len_bytes: [u8; 4] = body
@@ -108,7 +189,7 @@ pub fn decode(sealer: &mut dyn Sealer, content_type: &str, body: &[u8]) -> Resul
         .get(pos..pos + header_len)
         .ok_or_else(|| bad("the signature is truncated"))?;
     pos += header_len;
-    let data_end = closing_delimiter(body, pos, &boundary)
+    let data_end = closing_delimiter(body, pos, boundary)
         .ok_or_else(|| bad("the closing boundary is missing"))?;
     let data = body.get(pos..data_end).unwrap_or(&[]);
     // Length counts the sealed data part, padding included (RC4 Kerberos adds one byte; NTLM
@@ -129,7 +210,7 @@ fn bad(why: &str) -> Error {
     )
 }
 
-fn boundary_of(content_type: &str) -> Option<String> {
+fn boundary_of(content_type: &str) -> Option<&str> {
     content_type.split(';').skip(1).find_map(|p| {
         let (k, v) = p.split_once('=')?;
         if !k.trim().eq_ignore_ascii_case("boundary") {
@@ -139,8 +220,7 @@ fn boundary_of(content_type: &str) -> Option<String> {
         Some(
             v.strip_prefix('"')
                 .and_then(|v| v.strip_suffix('"'))
-                .unwrap_or(v)
-                .to_string(),
+                .unwrap_or(v),
         )
     })
 }
@@ -177,20 +257,22 @@ fn find_delimiter(body: &[u8], from: usize, boundary: &str) -> Option<(usize, us
         .find_map(|i| delimiter_at(body, i, boundary).map(|end| (i, end)))
 }
 
-fn original_length(headers: &str) -> Result<usize, Error> {
-    let lower = headers.to_ascii_lowercase();
-    let at = lower
-        .find("length=")
+/// `Length=` (any case) in the first part's headers.
+fn original_length(headers: &[u8]) -> Result<usize, Error> {
+    const KEY: &[u8] = b"length=";
+    let at = headers
+        .windows(KEY.len())
+        .position(|w| w.eq_ignore_ascii_case(KEY))
         .ok_or_else(|| bad("OriginalContent has no Length"))?;
-    let digits: String = lower
-        .get(at + 7..)
-        .unwrap_or("")
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    digits
-        .parse::<usize>()
-        .map_err(|_| bad("OriginalContent Length is not a number"))
+    let rest = headers.get(at + KEY.len()..).unwrap_or(&[]);
+    let end = rest
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(rest.len());
+    std::str::from_utf8(rest.get(..end).unwrap_or(&[]))
+        .ok()
+        .and_then(|d| d.parse::<usize>().ok())
+        .ok_or_else(|| bad("OriginalContent Length is not a number"))
 }
 
 fn skip_octet_stream_header(body: &[u8], pos: usize) -> Result<usize, Error> {
@@ -211,8 +293,9 @@ fn skip_octet_stream_header(body: &[u8], pos: usize) -> Result<usize, Error> {
 /// Where the closing `--boundary--` starts; it must end the body (a final CRLF is optional).
 fn closing_delimiter(body: &[u8], from: usize, boundary: &str) -> Option<usize> {
     let trimmed = body.strip_suffix(b"\r\n").unwrap_or(body);
-    let tail = format!("{boundary}--");
-    let before = trimmed.strip_suffix(tail.as_bytes())?;
+    let before = trimmed
+        .strip_suffix(b"--")?
+        .strip_suffix(boundary.as_bytes())?;
     let mut end = before.len();
     while end > from && matches!(before.get(end - 1), Some(b' ' | b'\t')) {
         end -= 1;
@@ -351,6 +434,61 @@ mod tests {
             decode(&mut client, &ct, &reply).ok().as_deref(),
             Some(&b"<s:Envelope/>"[..])
         );
+    }
+
+    /// Sealing in place inside the body gives the same bytes as sealing into buffers and
+    /// framing them (the trait's default path), at sizes across the 8 KB chunks and the
+    /// Length digit counts; bodies are built at their exact size.
+    #[test]
+    fn in_place_sealing_matches_the_buffered_path() {
+        use crate::ntlm::{NegotiateFlags, Session};
+        /// An NTLM session through `seal`/`unseal` only.
+        struct Buffered(Session);
+        impl Sealer for Buffered {
+            fn seal(&mut self, p: &[u8]) -> (Vec<u8>, Vec<u8>) {
+                Sealer::seal(&mut self.0, p)
+            }
+            fn unseal(&mut self, h: &[u8], d: &[u8]) -> Result<Vec<u8>, Error> {
+                Sealer::unseal(&mut self.0, h, d)
+            }
+        }
+        let flags = NegotiateFlags(0xe288_8235);
+        let mut fast = Session::client(&[0x55; 16], flags);
+        let mut slow = Buffered(Session::client(&[0x55; 16], flags));
+        let mut server = Session::server(&[0x55; 16], flags);
+        let ct = content_type(SPNEGO_PROTOCOL);
+        for len in [0usize, 1, 9, 10, 99, 100, 8191, 8192, 8193, 20_000] {
+            let msg: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let a = encode(&mut fast, SPNEGO_PROTOCOL, &msg);
+            let b = encode(&mut slow, SPNEGO_PROTOCOL, &msg);
+            assert_eq!(a, b, "{len} bytes");
+            assert_eq!(a.len(), framed_len(SPNEGO_PROTOCOL, 16, len), "{len} bytes");
+            assert!(
+                String::from_utf8_lossy(&a).contains(&format!("Length={len}\r\n")),
+                "{len} bytes"
+            );
+            assert_eq!(decode(&mut server, &ct, &a).ok(), Some(msg.clone()));
+        }
+        let toy_body = encode(&mut toy(), KERBEROS_PROTOCOL, b"abc");
+        assert_eq!(toy_body.len(), framed_len(KERBEROS_PROTOCOL, 2, 3));
+    }
+
+    #[test]
+    fn original_length_is_found_in_any_case_and_must_be_a_number() {
+        let len = |h: &str| original_length(h.as_bytes()).map_err(|e| e.to_string());
+        assert_eq!(
+            len("\tOriginalContent: type=x;charset=UTF-8;Length=269\r\n"),
+            Ok(269)
+        );
+        assert_eq!(len("ORIGINALCONTENT: TYPE=X;LENGTH=7"), Ok(7));
+        assert!(
+            len("OriginalContent: type=x")
+                .unwrap_err()
+                .contains("no Length")
+        );
+        assert!(len("Length=x").unwrap_err().contains("not a number"));
+        assert!(len("Length=").unwrap_err().contains("not a number"));
+        assert!(len("Length=99999999999999999999999").is_err());
     }
 
     #[test]

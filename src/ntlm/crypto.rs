@@ -1,18 +1,17 @@
 //! NTLMv2 cryptography ([MS-NLMP] 3.3.2, 3.4.5, 3.1.5.1.2, 3.1.5.2.1): NTOWFv2, the NTLMv2
 //! response, session keys, sign/seal key derivation, the MIC and the channel-binding hash.
 //!
-//! Pure functions over RustCrypto primitives (`md4`, `md-5`, `hmac`, `rc4`); nothing here holds
-//! state. Secret outputs are returned in [`Zeroizing`] wrappers.
+//! Pure functions over RustCrypto primitives (`md4`, `md-5`, `hmac`) and the in-house
+//! [`Rc4`](super::rc4::Rc4); nothing here holds state. Secret outputs are returned in [`Zeroizing`] wrappers.
 
 use hmac::digest::KeyInit;
 use hmac::digest::generic_array::GenericArray;
 use hmac::{Hmac, Mac};
 use md4::Md4;
 use md5::{Digest, Md5};
-use rc4::consts::U16;
-use rc4::{Rc4, StreamCipher};
 use zeroize::Zeroizing;
 
+use super::rc4::Rc4;
 use super::wire::{NegotiateFlags, utf16le};
 
 /// A 16-byte key or hash.
@@ -29,15 +28,21 @@ pub(crate) fn md5(parts: &[&[u8]]) -> Key16 {
 
 /// HMAC-MD5 with a 16-byte key over the concatenation of `parts`.
 pub(crate) fn hmac_md5(key: &Key16, parts: &[&[u8]]) -> Key16 {
-    // A key shorter than the 64-byte block is zero-padded by HMAC itself, so padding here is
-    // exact and avoids a fallible constructor.
-    let mut block = Zeroizing::new([0u8; 64]);
-    block[..16].copy_from_slice(key);
-    let mut mac = <Hmac<Md5> as KeyInit>::new(GenericArray::from_slice(&block[..]));
+    let mut mac = hmac_md5_keyed(key);
     for p in parts {
         mac.update(p);
     }
     mac.finalize().into_bytes().into()
+}
+
+/// An HMAC-MD5 keyed with a 16-byte key and fed nothing yet: the inner and outer pads already
+/// hashed, so a clone of it MACs a message without re-keying.
+pub(crate) fn hmac_md5_keyed(key: &Key16) -> Hmac<Md5> {
+    // A key shorter than the 64-byte block is zero-padded by HMAC itself, so padding here is
+    // exact and avoids a fallible constructor.
+    let mut block = Zeroizing::new([0u8; 64]);
+    block[..16].copy_from_slice(key);
+    <Hmac<Md5> as KeyInit>::new(GenericArray::from_slice(&block[..]))
 }
 
 /// NTOWFv1 / NT hash: MD4(UTF-16LE(password)).
@@ -84,14 +89,14 @@ pub(crate) fn lmv2_response(ntowf: &Key16, server: &[u8; 8], client: &[u8; 8]) -
 }
 
 /// A fresh RC4 handle keyed with 16 bytes.
-pub(crate) fn rc4(key: &Key16) -> Rc4<U16> {
-    <Rc4<U16> as rc4::KeyInit>::new(&rc4::Key::<U16>::from(*key))
+pub(crate) fn rc4(key: &Key16) -> Rc4 {
+    Rc4::new(key)
 }
 
 /// RC4K(key, 16-byte data): used for the EncryptedRandomSessionKey (both directions).
 pub(crate) fn rc4k(key: &Key16, data: &Key16) -> Key16 {
     let mut out = *data;
-    rc4(key).apply_keystream(&mut out);
+    rc4(key).apply(&mut out);
     out
 }
 

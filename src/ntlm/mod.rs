@@ -30,6 +30,7 @@ mod error;
 mod negotiate;
 #[cfg(test)]
 mod proptests;
+mod rc4;
 mod seal;
 mod server;
 pub mod spnego;
