@@ -4,7 +4,7 @@
 #
 # For each client: HTTP requests (from the simulated host's own request log), wall time,
 # client CPU time (user+sys) and peak RSS, as the median of RUNS runs with min and max
-# (bench/measure.py: wait4 rusage, microsecond CPU times). Checks that all three return the same VMs (GUID, name, state). Then counts
+# (bench/measure.py: wait4 rusage, microsecond CPU times; RSS from GNU time). Checks that all three return the same VMs (GUID, name, state). Then counts
 # the HTTP requests of an export (up to the invoke, and in all with the job followed).
 #
 # Usage: bench/peers.sh [N_VMS=5000] [RUNS=5]
@@ -22,6 +22,7 @@ WORK=$(mktemp -d)
 USER_NAME=admin
 export HVREMOTE_PASSWORD=bench-password
 SIM_PID=
+[ -x /usr/bin/time ] || { echo "peers.sh needs GNU time (/usr/bin/time) for peak RSS" >&2; exit 2; }
 
 cleanup() {
     if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
@@ -58,8 +59,9 @@ start_sim() { # start_sim ARGS... ; the host logs one line per HTTP request (-v)
 }
 stop_sim() { kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=; }
 requests() { grep -c "sim: http request" "$WORK/sim.log" || true; }
-# CPU seconds the simulated host has used so far (the scheduler's run time, nanoseconds).
-sim_cpu() { awk '{ printf "%.6f", $1 / 1e9 }' "/proc/$SIM_PID/schedstat"; }
+# CPU seconds the simulated host has used so far: the scheduler's run time (nanoseconds) summed
+# over its threads (the runtime's workers live as long as the host, so none is lost).
+sim_cpu() { cat /proc/"$SIM_PID"/task/*/schedstat | awk '{ t += $1 } END { printf "%.6f", t / 1e9 }'; }
 
 # measure NAME OUTFILE CMD... : one run; appends
 # "NAME requests wall user sys maxrss_kb sim_cpu_s" (the host's CPU time for this listing).
