@@ -21,7 +21,7 @@ fi
 
 # XML-shaped targets are seeded from the recorded/composed fixtures as well.
 xml_target() {
-  case "$1" in soap_envelope|wsman_response|cim_instance|sim_request|embedded_instance) return 0;; esac
+  case "$1" in soap_envelope|wsman_response|cim_instance|sim_request|embedded_instance|xml_namespaces) return 0;; esac
   return 1
 }
 

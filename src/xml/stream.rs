@@ -197,12 +197,19 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// `name` split at its first colon into (prefix, local name).
-fn split_qname(name: &str) -> (Option<&str>, &str) {
-    match name.split_once(':') {
+/// `name` split at its colon into (prefix, local name); a name with an empty prefix or local
+/// part, or more than one colon, is not a qualified name (Namespaces in XML, section 4).
+fn split_qname(name: &str) -> Result<(Option<&str>, &str), XmlError> {
+    let (prefix, local) = match name.split_once(':') {
         Some((p, l)) => (Some(p), l),
         None => (None, name),
+    };
+    if local.is_empty() || local.contains(':') || prefix == Some("") {
+        return Err(XmlError::Malformed(format!(
+            "'{name}' is not a qualified name"
+        )));
     }
+    Ok((prefix, local))
 }
 
 /// An entity-replaced attribute value, borrowed when there is no `&` in it.
@@ -305,7 +312,7 @@ impl<'a> Cursor<'a> {
         }
         let name = slice_of(self.input, s.name().into_inner())
             .ok_or_else(|| XmlError::Malformed("element name outside the document".into()))?;
-        let (prefix, _) = split_qname(name);
+        let (prefix, _) = split_qname(name)?;
         let at = self.lookup(prefix, true)?;
         Ok(self.uri_of(at))
     }
@@ -484,7 +491,7 @@ impl<'a> Cursor<'a> {
         let mut out = Vec::with_capacity(self.attrs.len());
         for i in 0..self.attrs.len() {
             let RawAttr { key, value } = self.attrs[i];
-            let (prefix, local) = split_qname(key);
+            let (prefix, local) = split_qname(key)?;
             let at = self.lookup(prefix, false)?;
             let ns = self.uri_of(at);
             out.push(Attribute {
@@ -501,7 +508,7 @@ impl<'a> Cursor<'a> {
     fn nil(&self) -> Result<bool, XmlError> {
         let mut nil = None;
         for a in &self.attrs {
-            let (prefix, local) = split_qname(a.key);
+            let (prefix, local) = split_qname(a.key)?;
             let at = self.lookup(prefix, false)?;
             let value = unescape_value(a.value)?;
             if nil.is_none() && local == "nil" && self.uri_str(&at) == Some(super::ns::XSI) {
@@ -1061,6 +1068,11 @@ mod tests {
             r#"<a x="1/>"#,
             r#"<a x="&bogus;"/>"#,
             r#"<a "x"="1"/>"#,
+            "<a><:b/></a>",
+            "<a><p:/></a>",
+            r#"<a xmlns:p="urn:p"><p:b:c/></a>"#,
+            r#"<a :x="1"/>"#,
+            r#"<a xmlns:p="urn:p" p:="1"/>"#,
         ] {
             assert!(super::super::parse(bad).is_err(), "{bad}");
         }
