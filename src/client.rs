@@ -72,6 +72,21 @@ impl<T: Transport> std::fmt::Debug for WsManClient<T> {
     }
 }
 
+/// What an enumeration is called in errors (`enumerate "<query>"` or `enumerate <Class>`) and
+/// the class its items are counted as.
+fn describe<'a>(resource_uri: &'a str, filter: Option<&'a str>) -> (String, &'a str) {
+    match filter {
+        Some(q) => (
+            format!("enumerate \"{q}\""),
+            wql_class(q).unwrap_or("the query"),
+        ),
+        None => (
+            format!("enumerate {}", class_of(resource_uri)),
+            class_of(resource_uri),
+        ),
+    }
+}
+
 /// The class name at the end of a resource URI (`…/v2/Msvm_ConcreteJob` → `Msvm_ConcreteJob`).
 fn class_of(resource_uri: &str) -> &str {
     resource_uri.rsplit('/').next().unwrap_or(resource_uri)
@@ -255,14 +270,7 @@ impl<T: Transport> WsManClient<T> {
         mode: EnumerationMode,
         on_item: &mut (dyn FnMut(EnumItem) -> Result<()> + Send),
     ) -> Result<usize> {
-        let what = match filter {
-            Some(q) => format!("enumerate \"{q}\""),
-            None => format!("enumerate {}", class_of(resource_uri)),
-        };
-        let class = match filter {
-            Some(q) => wql_class(q).unwrap_or("the query"),
-            None => class_of(resource_uri),
-        };
+        let (what, class) = describe(resource_uri, filter);
         let request = EnumerateRequest::new(resource_uri, filter, mode);
         self.enumerate_pages(
             &what,
@@ -286,14 +294,7 @@ impl<T: Transport> WsManClient<T> {
         map: &(dyn Fn(&ItemView<'_>) -> R + Sync),
         on_item: &mut (dyn FnMut(R) -> Result<()> + Send),
     ) -> Result<usize> {
-        let what = match filter {
-            Some(q) => format!("enumerate \"{q}\""),
-            None => format!("enumerate {}", class_of(resource_uri)),
-        };
-        let class = match filter {
-            Some(q) => wql_class(q).unwrap_or("the query"),
-            None => class_of(resource_uri),
-        };
+        let (what, class) = describe(resource_uri, filter);
         let request = EnumerateRequest::new(resource_uri, filter, EnumerationMode::Objects);
         self.enumerate_pages(
             &what,

@@ -73,14 +73,8 @@ fn proxy(env: &[(String, String)], upstream: u16, extra: &[&str], log: &Path) ->
 
 /// Run the client with the realm's ticket cache and no password anywhere in its environment.
 fn client(env: &[(String, String)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hvremote"))
+    kerberos_support::ticket_only_hvremote(env)
         .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .env_remove("HVREMOTE_PASSWORD")
-        .env_remove("HVREMOTE_USER")
-        .env_remove("KRB5_KTNAME")
-        .env_remove("KRB5_CLIENT_KTNAME")
-        .stdin(Stdio::null())
         .output()
         .expect("run hvremote")
 }

@@ -26,7 +26,6 @@ use hvremote::http::encrypted;
 use hvremote::kerberos::{ClientContext, HttpScheme, KerberosConfig, KerberosSession, Mech};
 use hvremote::sim::SimConfig;
 use hvremote::sim::server::{ServerOptions, SimServer};
-use hvremote::xml::{XmlWriter, ns};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -37,19 +36,13 @@ use kerberos_support::{in_realm, no_tweak, root};
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const SOAP_CT: &str = "application/soap+xml;charset=UTF-8";
 
+/// An Identify request as the client builds it.
 fn identify() -> Vec<u8> {
-    let mut w = XmlWriter::new();
-    w.start("s:Envelope")
-        .attr("xmlns:s", ns::SOAP)
-        .start("s:Header")
-        .end()
-        .start("s:Body");
-    w.start("wsmid:Identify")
-        .attr("xmlns:wsmid", ns::IDENTITY)
-        .end()
-        .end()
-        .end();
-    w.finish().expect("identify envelope").into_bytes()
+    let settings = hvremote::wsman::Settings::new("http://127.0.0.1/wsman");
+    hvremote::wsman::identify::request(&settings, &hvremote::soap::UuidMessageIds)
+        .expect("identify request")
+        .body
+        .into_bytes()
 }
 
 fn keytab() -> PathBuf {
@@ -485,15 +478,10 @@ fn pywinrm_kerberos_enumerates_and_exports() {
 /// ticket from the realm's ccache, and no password, user or keytab in its environment.
 fn hvremote_kerberos(addr: std::net::SocketAddr, rest: &[&str]) -> std::process::Output {
     let port = addr.port().to_string();
-    Command::new(env!("CARGO_BIN_EXE_hvremote"))
+    kerberos_support::ticket_only_hvremote(&[])
         .args(["--host", "127.0.0.1", "--port", &port])
         .args(["--spn-host", "hv01.hvlab.test", "--auth", "kerberos"])
         .args(rest)
-        .env_remove("HVREMOTE_PASSWORD")
-        .env_remove("HVREMOTE_USER")
-        .env_remove("KRB5_KTNAME")
-        .env_remove("KRB5_CLIENT_KTNAME")
-        .stdin(Stdio::null())
         .output()
         .expect("run hvremote")
 }

@@ -7,23 +7,16 @@ use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hvremote::sim::SimConfig;
 use hvremote::sim::server::{ServerOptions, SimServer};
-use hvremote::xml::{self, XmlWriter, ns};
+use hvremote::xml::{self, ns};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+/// An Identify request as the client builds it.
 fn identify() -> String {
-    let mut w = XmlWriter::new();
-    w.start("s:Envelope")
-        .attr("xmlns:s", ns::SOAP)
-        .start("s:Header")
-        .end()
-        .start("s:Body");
-    w.start("wsmid:Identify")
-        .attr("xmlns:wsmid", ns::IDENTITY)
-        .end()
-        .end()
-        .end();
-    w.finish().unwrap()
+    let settings = hvremote::wsman::Settings::new("http://127.0.0.1/wsman");
+    hvremote::wsman::identify::request(&settings, &hvremote::soap::UuidMessageIds)
+        .expect("identify request")
+        .body
 }
 
 fn basic(user: &str, password: &str) -> String {

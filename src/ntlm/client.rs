@@ -223,14 +223,7 @@ fn negotiated_flags(server: NegotiateFlags) -> Result<NegotiateFlags, NtlmError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ntlm::crypto::tests::{MIC_AUTH, MIC_CHAL};
-
-    fn h(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::ntlm::crypto::tests::{MIC_AUTH, MIC_CHAL, h};
 
     /// The pyspnego run of winrm-wire.md §3.5: same challenge, client challenge, key and SPN
     /// give the same NTLMv2 response (AV pair order included) and encrypted session key.

@@ -151,7 +151,8 @@ pub(crate) mod tests {
     use super::*;
     use crate::ntlm::avpair::AvPairs;
 
-    fn h(s: &str) -> Vec<u8> {
+    /// Bytes from hex (whitespace ignored): the test vectors of every ntlm module.
+    pub(crate) fn h(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
         (0..s.len())
             .step_by(2)

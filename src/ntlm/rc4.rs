@@ -148,14 +148,8 @@ impl Stepper {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ntlm::crypto::tests::h;
     use rand::{Rng, RngCore, SeedableRng};
-
-    fn h(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     fn keystream(key: &[u8], len: usize) -> Vec<u8> {
         let mut out = vec![0u8; len];

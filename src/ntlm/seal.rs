@@ -207,14 +207,8 @@ impl Session {
 mod tests {
     //! MS-NLMP 4.2.4.4 and the continuing-stream vectors of winrm-wire.md §3.4.
     use super::*;
+    use crate::ntlm::crypto::tests::h;
 
-    fn h(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
     const ESK: [u8; 16] = [0x55; 16];
     const PLAIN: &str = "50006c00610069006e007400650078007400";
 

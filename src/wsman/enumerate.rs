@@ -287,9 +287,16 @@ pub fn parse_page_map<R>(
     limits: &Limits,
     map: &dyn Fn(ItemView<'_>) -> R,
 ) -> Result<Page<R>, SoapError> {
+    collect(|push| for_each_view(status, body, limits, &mut |v| push(map(v))))
+}
+
+/// A page from a walk that hands its items to `push` one by one.
+fn collect<T>(
+    walk: impl FnOnce(&mut dyn FnMut(T) -> Result<(), SoapError>) -> Result<PageEnd, SoapError>,
+) -> Result<Page<T>, SoapError> {
     let mut items = Vec::new();
-    let end = for_each_view(status, body, limits, &mut |v| {
-        items.push(map(v));
+    let end = walk(&mut |i| {
+        items.push(i);
         Ok(())
     })?;
     Ok(Page {
@@ -451,16 +458,7 @@ fn slow_page<'a>(
 
 /// [`for_each_item`] collecting the page.
 pub fn parse_page_with(status: u16, body: &str, limits: &Limits) -> Result<Page, SoapError> {
-    let mut items = Vec::new();
-    let end = for_each_item(status, body, limits, &mut |i| {
-        items.push(i);
-        Ok(())
-    })?;
-    Ok(Page {
-        items,
-        context: end.context,
-        end_of_sequence: end.end_of_sequence,
-    })
+    collect(|push| for_each_item(status, body, limits, push))
 }
 
 /// Parse an EnumerateResponse or PullResponse (a fault becomes [`SoapError::Fault`]).

@@ -16,6 +16,20 @@ use base64::engine::general_purpose::STANDARD as B64;
 
 const CASE_VAR: &str = "HVREMOTE_KRB_CASE";
 
+/// The hvremote binary with `env` added and then nothing but the realm's ticket cache to
+/// authenticate with: no password, user or keytab in its environment (removed after `env`, which
+/// may be a realm's and name the acceptor's keytab), no stdin to prompt on.
+pub fn ticket_only_hvremote(env: &[(String, String)]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hvremote"));
+    c.envs(env.iter().map(|(k, v)| (k, v)))
+        .env_remove("HVREMOTE_PASSWORD")
+        .env_remove("HVREMOTE_USER")
+        .env_remove("KRB5_KTNAME")
+        .env_remove("KRB5_CLIENT_KTNAME")
+        .stdin(Stdio::null());
+    c
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
